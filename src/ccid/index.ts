@@ -1,0 +1,12 @@
+/** The CCID driver's public door (architecture.md, "Public surface"). */
+export { parseCcidClassDescriptor, findCcidInterfaces, Feature } from './descriptors';
+export type { CcidClassDescriptor, CcidInterface, EndpointInfo, ExchangeLevel, Voltage } from './descriptors';
+export { CcidReader } from './reader';
+export type { ReaderOptions, ReaderEvents, SlotChange } from './reader';
+export { CcidSlot } from './slot';
+export type { SlotStatus } from './slot';
+export { CcidTransport } from './transport';
+export type { TransportOptions, TransportStats, CommandOptions } from './transport';
+export { ApduTooLongError } from './apdu-level';
+export * from './errors';
+export { toHex, fromHex } from './bytes';

@@ -1,0 +1,150 @@
+/**
+ * One slot of a CCID reader: status, power, APDUs. The exchange level of the reader decides how an
+ * APDU travels (architecture.md, "Data path of one APDU").
+ */
+import { exchangeApduLevel } from './apdu-level';
+import { MalformedDataError, CardAbsentError, CardMuteError, CardNotPoweredError, CardProtocolError, BadParameterError, UnsupportedReaderError } from './errors';
+import type { CcidClassDescriptor, Voltage } from './descriptors';
+import { sendCompletingResponse } from './get-response';
+import type { IccStatus, Response } from './messages';
+import type { CcidTransport, CommandOptions } from './transport';
+
+export interface SlotStatus {
+  readonly card: IccStatus;
+  /** bClockStatus (CCID 1.1 §6.2.2): 0 running, 1 stopped L, 2 stopped H, 3 stopped unknown. */
+  readonly clock: number;
+}
+
+/** bPowerSelect values (CCID 1.1 §6.1.1). */
+const POWER_SELECT: Readonly<Record<Voltage | 'auto', number>> = { auto: 0, '5.0V': 1, '3.0V': 2, '1.8V': 3 };
+/** ISO 7816-3 §6.2.4: activate with the lowest voltage class first, then go up. */
+const CLASS_ORDER: readonly Voltage[] = ['1.8V', '3.0V', '5.0V'];
+/** Offset of bPowerSelect in PC_to_RDR_IccPowerOn: a reader names it when it refuses a voltage. */
+const POWER_SELECT_OFFSET = 7;
+/** What a reader answers for an empty slot: ICC_MUTE with bmICCStatus 2 (CCID 1.1 §6.2.6). */
+const NO_CARD = { bError: 0xfe, iccStatus: 2 } as const;
+/** bError ICC_CLASS_NOT_SUPPORTED. */
+const CLASS_NOT_SUPPORTED = 0xf5;
+
+export class CcidSlot {
+  readonly index: number;
+  readonly #transport: CcidTransport;
+  readonly #descriptor: CcidClassDescriptor;
+  #atr: Uint8Array | null = null;
+  /** The reader told us the card left; cleared by the next power-on. */
+  #removed = false;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(transport: CcidTransport, descriptor: CcidClassDescriptor, index: number) {
+    this.#transport = transport;
+    this.#descriptor = descriptor;
+    this.index = index;
+  }
+
+  /** The ATR of the last successful power-on, until the card is powered off or removed. */
+  get atr(): Uint8Array | null {
+    return this.#atr;
+  }
+
+  async status(): Promise<SlotStatus> {
+    const r = await this.#command({ type: 'GetSlotStatus' });
+    return { card: r.iccStatus, clock: r.type === 'SlotStatus' ? r.clockStatus : 0 };
+  }
+
+  /**
+   * Powers the card and returns its ATR. Voltage: automatic when the reader selects it (dwFeatures
+   * 0x08), else each supported voltage from the lowest class up, until the card answers.
+   */
+  powerOn(): Promise<Uint8Array> {
+    return this.#exclusive(async () => {
+      this.#atr = null;
+      this.#removed = false;
+      const voltages = this.#descriptor.automatic.voltage || this.#descriptor.voltages.length === 0
+        ? (['auto'] as const)
+        : CLASS_ORDER.filter((v) => this.#descriptor.voltages.includes(v));
+      let lastError: unknown;
+      for (const voltage of voltages) {
+        try {
+          const r = await this.#command({ type: 'IccPowerOn', powerSelect: POWER_SELECT[voltage] });
+          if (r.type !== 'DataBlock' || r.data.length === 0) {
+            throw new MalformedDataError('IccPowerOn answer', 10, 'an ATR', 'no data');
+          }
+          this.#atr = r.data.slice();
+          return this.#atr;
+        } catch (error) {
+          if (!isWrongVoltage(error)) throw error;
+          lastError = error;
+          await this.#command({ type: 'IccPowerOff' }).catch(() => undefined);
+        }
+      }
+      throw lastError;
+    });
+  }
+
+  powerOff(): Promise<void> {
+    return this.#exclusive(async () => {
+      this.#atr = null;
+      await this.#command({ type: 'IccPowerOff' });
+    });
+  }
+
+  /** Sends a command APDU and returns the whole response APDU (data + SW1 SW2). */
+  transmit(apdu: Uint8Array): Promise<Uint8Array> {
+    return this.#exclusive(async () => {
+      if (this.#removed) throw new CardAbsentError(`slot ${this.index}: the card was removed`, NO_CARD.bError, NO_CARD.iccStatus);
+      if (!this.#atr) throw new CardNotPoweredError(`slot ${this.index}: the card is not powered`);
+      const level = this.#descriptor.exchangeLevel;
+      if (level !== 'shortApdu' && level !== 'extendedApdu') {
+        throw new UnsupportedReaderError(`${level}-level readers are not supported yet`);
+      }
+      const limits = { maxDataLength: this.#transport.maxDataLength, extended: level === 'extendedApdu' };
+      return sendCompletingResponse(apdu, (command) =>
+        exchangeApduLevel(command, (data, levelParameter) => this.#xfrBlock(data, levelParameter), limits).then(checkResponseApdu),
+      );
+    });
+  }
+
+  /** The reader saw the card come or go: whatever was powered is gone. */
+  cardChanged(present: boolean): void {
+    if (present) return;
+    this.#atr = null;
+    this.#removed = true;
+  }
+
+  async #xfrBlock(data: Uint8Array, levelParameter: number, options?: CommandOptions): Promise<{ data: Uint8Array; chainParameter: number }> {
+    const r = await this.#command({ type: 'XfrBlock', bwi: 0, levelParameter, data }, options);
+    if (r.type !== 'DataBlock') throw new MalformedDataError('XfrBlock answer', 0, 'RDR_to_PC_DataBlock', r.type);
+    return { data: r.data, chainParameter: r.chainParameter };
+  }
+
+  async #command(command: Parameters<CcidTransport['execute']>[1], options?: CommandOptions): Promise<Response> {
+    try {
+      return await this.#transport.execute(this.index, command, options);
+    } catch (error) {
+      if (error instanceof CardAbsentError) this.#atr = null;
+      throw error;
+    }
+  }
+
+  /** One card operation at a time per slot (chaining and GET RESPONSE must not interleave). */
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work, work);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function isWrongVoltage(error: unknown): boolean {
+  return (
+    error instanceof CardMuteError ||
+    (error instanceof CardProtocolError && error.bError === CLASS_NOT_SUPPORTED) ||
+    (error instanceof BadParameterError && error.offset === POWER_SELECT_OFFSET)
+  );
+}
+
+function checkResponseApdu(response: Uint8Array): Uint8Array {
+  if (response.length < 2) {
+    throw new MalformedDataError('response APDU', response.length, 'at least SW1 SW2', `${response.length} bytes`);
+  }
+  return response;
+}

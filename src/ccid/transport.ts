@@ -1,0 +1,551 @@
+/**
+ * The CCID bulk/interrupt transport over a W3C USBDevice: one numbered command per slot in flight,
+ * responses matched by bSeq, time extensions, the driver's own timeouts (WebUSB has none) ending
+ * in the CCID abort sequence, stalls, disconnects.
+ */
+import { concatBytes, hexByte } from './bytes';
+import type { CcidInterface, EndpointInfo } from './descriptors';
+import {
+  CcidError,
+  CcidTimeoutError,
+  DeviceDisconnectedError,
+  MalformedDataError,
+  ReaderProtocolError,
+  UnsupportedReaderError,
+  UsbTransferError,
+} from './errors';
+import {
+  HEADER_LENGTH,
+  RESPONSE_TO,
+  decodeInterrupt,
+  decodeResponse,
+  encodeCommand,
+  frameLength,
+  type Command,
+  type InterruptMessage,
+  type Response,
+} from './messages';
+import { slotError } from './slot-errors';
+import { isDisconnect, usbError } from './usb-errors';
+
+export interface TransportOptions {
+  /** Base wait for an answer to one command, ms; a time extension scales it by bError. */
+  readonly commandTimeoutMs?: number;
+  /** Cap on one command including all time extensions, ms. */
+  readonly maxCommandMs?: number;
+  /** Wait for the reader to confirm an abort, ms; then the device is closed. */
+  readonly abortTimeoutMs?: number;
+  /** Frames that answer no command, dropped in a row before the reader is declared broken. */
+  readonly maxStaleFrames?: number;
+  /** Numbered log lines of every USB call (headers only; payloads are never logged). */
+  readonly log?: (line: string) => void;
+}
+
+export interface CommandOptions {
+  /** Overrides the base timeout for this command (e.g. PIN entry: the PIN pad's own timeout + margin). */
+  readonly timeoutMs?: number;
+  /** Overrides the overall cap for this command. */
+  readonly maxMs?: number;
+}
+
+export interface TransportStats {
+  bulkOut: number;
+  bulkIn: number;
+  interruptIn: number;
+  staleFrames: number;
+  timeExtensions: number;
+  aborts: number;
+  stallsCleared: number;
+  zeroLengthReads: number;
+  discardedBytes: number;
+}
+
+interface Pending {
+  readonly slot: number;
+  readonly seq: number;
+  readonly name: string;
+  readonly expects: Response['type'];
+  readonly started: number;
+  readonly baseMs: number;
+  readonly maxMs: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** Set while the abort sequence for this command runs. */
+  aborting: boolean;
+  resolve(response: Response): void;
+  reject(error: CcidError): void;
+}
+
+const DEFAULTS = {
+  commandTimeoutMs: 10_000,
+  maxCommandMs: 120_000,
+  abortTimeoutMs: 2_000,
+  maxStaleFrames: 16,
+};
+/** Zero-length reads tolerated in a row before the reader is declared broken. */
+const MAX_ZERO_LENGTH_READS = 64;
+/** CCID 1.1 §5.3.1: class request ABORT. */
+const REQUEST_ABORT = 0x01;
+
+type Listener<T> = (value: T) => void;
+
+export class CcidTransport {
+  readonly device: USBDevice;
+  readonly ccid: CcidInterface;
+  readonly stats: TransportStats = {
+    bulkOut: 0,
+    bulkIn: 0,
+    interruptIn: 0,
+    staleFrames: 0,
+    timeExtensions: 0,
+    aborts: 0,
+    stallsCleared: 0,
+    zeroLengthReads: 0,
+    discardedBytes: 0,
+  };
+
+  readonly #bulkIn: EndpointInfo;
+  readonly #bulkOut: EndpointInfo;
+  readonly #readLength: number;
+  readonly #options: Required<Omit<TransportOptions, 'log'>>;
+  readonly #log: ((line: string) => void) | undefined;
+  readonly #pending = new Map<number, Pending>();
+  readonly #slotTails = new Map<number, Promise<unknown>>();
+  readonly #interruptListeners = new Set<Listener<InterruptMessage>>();
+  readonly #disconnectListeners = new Set<Listener<DeviceDisconnectedError>>();
+  #busy = 0;
+  readonly #waitingForCapacity: (() => void)[] = [];
+  #nextSeq = 0;
+  #logCounter = 0;
+  #pumping = false;
+  #closed: CcidError | null = null;
+
+  private constructor(device: USBDevice, ccid: CcidInterface, options: TransportOptions) {
+    if (!ccid.bulkIn || !ccid.bulkOut) {
+      throw new UnsupportedReaderError(
+        `interface ${ccid.interfaceNumber} has no bulk endpoints (CCID control-pipe readers are not supported)`,
+      );
+    }
+    this.device = device;
+    this.ccid = ccid;
+    this.#bulkIn = ccid.bulkIn;
+    this.#bulkOut = ccid.bulkOut;
+    this.#options = { ...DEFAULTS, ...stripUndefined(options) };
+    this.#log = options.log;
+    // Architecture: ask for a multiple of the packet size that holds the largest message.
+    const packet = Math.max(1, ccid.bulkIn.maxPacketSize);
+    const largest = HEADER_LENGTH + Math.max(ccid.descriptor.dwMaxCCIDMessageLength, HEADER_LENGTH);
+    this.#readLength = Math.ceil(largest / packet) * packet;
+  }
+
+  /** Claims the CCID interface of an opened device and starts listening to its interrupt pipe. */
+  static async open(device: USBDevice, ccid: CcidInterface, options: TransportOptions = {}): Promise<CcidTransport> {
+    const transport = new CcidTransport(device, ccid, options);
+    await transport.#step('claimInterface', () => device.claimInterface(ccid.interfaceNumber));
+    if (ccid.alternateSetting !== 0) {
+      await transport.#step('claimInterface', () =>
+        device.selectAlternateInterface(ccid.interfaceNumber, ccid.alternateSetting),
+      );
+    }
+    if (ccid.interruptIn) void transport.#listenInterrupts(ccid.interruptIn);
+    return transport;
+  }
+
+  get closed(): boolean {
+    return this.#closed !== null;
+  }
+
+  get maxDataLength(): number {
+    return this.ccid.descriptor.dwMaxCCIDMessageLength - HEADER_LENGTH;
+  }
+
+  onInterrupt(listener: Listener<InterruptMessage>): () => void {
+    this.#interruptListeners.add(listener);
+    return () => this.#interruptListeners.delete(listener);
+  }
+
+  onDisconnect(listener: Listener<DeviceDisconnectedError>): () => void {
+    this.#disconnectListeners.add(listener);
+    return () => this.#disconnectListeners.delete(listener);
+  }
+
+  /**
+   * Sends one command to `slot` and returns its successful response. A failed response becomes
+   * the typed error of its bError. Commands to one slot run one after another; at most
+   * bMaxCCIDBusySlots commands are in flight on the device (CCID 1.1 §5.1).
+   */
+  execute(slot: number, command: Command, options: CommandOptions = {}): Promise<Response> {
+    const previous = this.#slotTails.get(slot) ?? Promise.resolve();
+    const run = previous.then(
+      () => this.#withCapacity(() => this.#run(slot, command, options)),
+      () => this.#withCapacity(() => this.#run(slot, command, options)),
+    );
+    const tail = run.catch(() => undefined);
+    this.#slotTails.set(slot, tail);
+    void tail.then(() => {
+      if (this.#slotTails.get(slot) === tail) this.#slotTails.delete(slot);
+    });
+    return run;
+  }
+
+  /** Sends a class-specific control request to the interface (CCID 1.1 §5.3). */
+  async classRequestIn(request: number, length: number): Promise<DataView | null> {
+    this.#throwIfClosed();
+    this.#trace(`CTRL IN class request 0x${hexByte(request)} length ${length}`);
+    const result = await this.#step('control', () =>
+      this.device.controlTransferIn(
+        { requestType: 'class', recipient: 'interface', request, value: 0, index: this.ccid.interfaceNumber },
+        length,
+      ),
+    );
+    return result.status === 'ok' && result.data ? result.data : null;
+  }
+
+  /** Releases the interface and closes the device; pending commands end with DeviceDisconnectedError. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = new DeviceDisconnectedError('the reader was closed');
+    this.#failAll(this.#closed);
+    try {
+      await this.device.releaseInterface(this.ccid.interfaceNumber);
+    } catch {
+      // Already gone or never claimed: nothing left to release.
+    }
+    try {
+      await this.device.close();
+    } catch {
+      // Closing a device that is already closed or unplugged is not an error for us.
+    }
+  }
+
+  /** Called when the platform reports the device gone (navigator.usb 'disconnect'). */
+  markDisconnected(cause?: unknown): void {
+    this.#disconnected(cause);
+  }
+
+  /* ---- one command ------------------------------------------------------------------------- */
+
+  async #run(slot: number, command: Command, options: CommandOptions): Promise<Response> {
+    this.#throwIfClosed();
+    const seq = this.#allocateSeq();
+    const bytes = encodeCommand(command, slot, seq);
+    const response = new Promise<Response>((resolve, reject) => {
+      const pending: Pending = {
+        slot,
+        seq,
+        name: command.type,
+        expects: RESPONSE_TO[command.type],
+        started: Date.now(),
+        baseMs: options.timeoutMs ?? this.#options.commandTimeoutMs,
+        maxMs: options.maxMs ?? Math.max(this.#options.maxCommandMs, options.timeoutMs ?? 0),
+        timer: undefined,
+        aborting: false,
+        resolve,
+        reject,
+      };
+      this.#pending.set(seq, pending);
+      this.#arm(pending, pending.baseMs);
+    });
+    try {
+      await this.#send(bytes, `${command.type} slot ${slot} seq ${seq}`);
+    } catch (error) {
+      this.#settle(seq, (p) => p.reject(usbError('transfer', error)));
+    }
+    this.#pump();
+    const answer = await response;
+    if (answer.commandStatus === 'failed') throw slotError(command.type, answer.error, answer.iccStatus);
+    return answer;
+  }
+
+  async #send(bytes: Uint8Array<ArrayBuffer>, label: string): Promise<void> {
+    this.stats.bulkOut++;
+    this.#trace(`OUT ${label} length ${bytes.length}`);
+    const result = await this.device.transferOut(this.#bulkOut.number, bytes);
+    if (result.status === 'stall') {
+      // A stalled OUT was not accepted: clear the halt, and do not send the command again
+      // (it may carry a PIN; nothing resends a PIN command on its own).
+      this.stats.stallsCleared++;
+      await this.device.clearHalt('out', this.#bulkOut.number);
+      throw new UsbTransferError(`${label}: the reader stalled the command`);
+    }
+    if (result.bytesWritten !== bytes.length) {
+      throw new UsbTransferError(`${label}: wrote ${result.bytesWritten} of ${bytes.length} bytes`);
+    }
+  }
+
+  /* ---- the bulk-IN pump: one reader of responses for all pending commands ------------------ */
+
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    void this.#pumpLoop().finally(() => {
+      this.#pumping = false;
+      if (this.#pending.size > 0 && !this.#closed) this.#pump();
+    });
+  }
+
+  async #pumpLoop(): Promise<void> {
+    let stale = 0;
+    let zeroLength = 0;
+    let stalledOnce = false;
+    let buffer: Uint8Array | null = null;
+    while (this.#pending.size > 0 && !this.#closed) {
+      let result: USBInTransferResult;
+      try {
+        this.stats.bulkIn++;
+        result = await this.device.transferIn(this.#bulkIn.number, this.#readLength);
+      } catch (error) {
+        if (isDisconnect(error)) this.#disconnected(error);
+        else if (!this.#closed) this.#failAll(usbError('transfer', error));
+        return;
+      }
+      if (result.status === 'stall') {
+        if (stalledOnce) {
+          this.#failAll(new UsbTransferError('bulk-IN stalled twice'));
+          return;
+        }
+        stalledOnce = true;
+        this.stats.stallsCleared++;
+        this.#trace('IN stall: clear halt');
+        try {
+          await this.device.clearHalt('in', this.#bulkIn.number);
+        } catch (error) {
+          this.#failAll(usbError('transfer', error));
+          return;
+        }
+        continue;
+      }
+      if (result.status === 'babble') {
+        this.#failAll(new UsbTransferError(`bulk-IN babble: the reader sent more than ${this.#readLength} bytes`));
+        return;
+      }
+      const chunk = result.data ? new Uint8Array(result.data.buffer, result.data.byteOffset, result.data.byteLength) : new Uint8Array(0);
+      if (chunk.length === 0) {
+        this.stats.zeroLengthReads++;
+        if (++zeroLength > MAX_ZERO_LENGTH_READS) {
+          this.#failAll(new ReaderProtocolError(`more than ${MAX_ZERO_LENGTH_READS} empty reads in a row`));
+          return;
+        }
+        continue;
+      }
+      zeroLength = 0;
+      buffer = buffer ? concatBytes([buffer, chunk]) : chunk;
+      const expected = frameLength(buffer);
+      if (expected !== null && expected > this.#readLength) {
+        this.#blameFrame(buffer, new MalformedDataError('RDR_to_PC message', 1, `dwLength ≤ ${this.#readLength - HEADER_LENGTH}`, String(expected - HEADER_LENGTH)));
+        buffer = null;
+        if (++stale > this.#options.maxStaleFrames) return this.#tooManyStale();
+        continue;
+      }
+      if (expected === null || buffer.length < expected) continue; // the rest follows in the next transfer
+      const frame = buffer.subarray(0, expected);
+      if (buffer.length > expected) {
+        // A reader ends each message with a short packet; bytes after it answer nothing we sent.
+        this.stats.discardedBytes += buffer.length - expected;
+        this.#trace(`IN discarded ${buffer.length - expected} bytes after a frame`);
+      }
+      buffer = null;
+      if (this.#deliver(frame)) stale = 0;
+      else if (++stale > this.#options.maxStaleFrames) return this.#tooManyStale();
+    }
+  }
+
+  /** Hands one frame to its pending command; false when it answers nothing pending (stale). */
+  #deliver(frame: Uint8Array): boolean {
+    let response: Response;
+    try {
+      response = decodeResponse(frame);
+    } catch (error) {
+      return this.#blameFrame(frame, error as CcidError);
+    }
+    const pending = this.#pending.get(response.seq);
+    this.#trace(`IN ${response.type} slot ${response.slot} seq ${response.seq} status ${response.commandStatus} error 0x${hexByte(response.error)}`);
+    if (!pending) {
+      this.stats.staleFrames++;
+      return false;
+    }
+    if (pending.aborting) {
+      // CCID 1.1 §5.3.1: the aborted command may still answer; the Abort's SlotStatus ends it.
+      if (response.type === 'SlotStatus') {
+        this.#settle(pending.seq, (p) => p.reject(new CcidTimeoutError(`${p.name}: no answer in time; aborted`)));
+      }
+      return true;
+    }
+    if (response.slot !== pending.slot || response.type !== pending.expects) {
+      this.#settle(pending.seq, (p) =>
+        p.reject(
+          new ReaderProtocolError(
+            `${p.name} (slot ${p.slot}, seq ${p.seq}) was answered by ${response.type} for slot ${response.slot}`,
+          ),
+        ),
+      );
+      return true;
+    }
+    if (response.commandStatus === 'timeExtension') {
+      // CCID 1.1 §6.2.6: bError is the multiplier of the waiting time the card asked for.
+      this.stats.timeExtensions++;
+      this.#arm(pending, pending.baseMs * Math.max(1, response.error));
+      return true;
+    }
+    this.#settle(pending.seq, (p) => p.resolve(response));
+    return true;
+  }
+
+  /** A frame that cannot be decoded fails the command it names, if any. */
+  #blameFrame(frame: Uint8Array, error: CcidError): boolean {
+    const seq = frame.length >= 7 ? frame[6] : undefined;
+    const pending = seq === undefined ? undefined : this.#pending.get(seq);
+    if (!pending || pending.aborting) {
+      this.stats.staleFrames++;
+      return false;
+    }
+    this.#settle(pending.seq, (p) => p.reject(error));
+    return true;
+  }
+
+  #tooManyStale(): void {
+    this.#failAll(new ReaderProtocolError(`more than ${this.#options.maxStaleFrames} frames in a row answered no command`));
+  }
+
+  /* ---- timers and the abort sequence -------------------------------------------------------- */
+
+  #arm(pending: Pending, waitMs: number): void {
+    clearTimeout(pending.timer);
+    const left = pending.maxMs - (Date.now() - pending.started);
+    pending.timer = setTimeout(() => void this.#abort(pending), Math.max(0, Math.min(waitMs, left)));
+  }
+
+  /**
+   * CCID 1.1 §5.3.1: ABORT class request (wValue = bSeq << 8 | bSlot), then PC_to_RDR_Abort with the
+   * same bSlot and bSeq; the reader answers the Abort with a SlotStatus. If it does not, the device is
+   * closed, which also ends any transfer WebUSB would otherwise wait on forever.
+   */
+  async #abort(pending: Pending): Promise<void> {
+    if (!this.#pending.has(pending.seq) || pending.aborting) return;
+    pending.aborting = true;
+    this.stats.aborts++;
+    this.#trace(`ABORT ${pending.name} slot ${pending.slot} seq ${pending.seq}`);
+    pending.timer = setTimeout(() => {
+      this.#settle(pending.seq, (p) => p.reject(new CcidTimeoutError(`${p.name}: no answer in time; the reader did not confirm the abort`)));
+      void this.close();
+    }, this.#options.abortTimeoutMs);
+    try {
+      await this.device.controlTransferOut({
+        requestType: 'class',
+        recipient: 'interface',
+        request: REQUEST_ABORT,
+        value: (pending.seq << 8) | pending.slot,
+        index: this.ccid.interfaceNumber,
+      });
+      await this.#send(
+        encodeCommand({ type: 'Abort' }, pending.slot, pending.seq),
+        `Abort slot ${pending.slot} seq ${pending.seq}`,
+      );
+      this.#pump();
+    } catch (error) {
+      if (isDisconnect(error)) this.#disconnected(error);
+      else this.#settle(pending.seq, (p) => p.reject(new CcidTimeoutError(`${p.name}: no answer in time; abort failed`, { cause: error })));
+    }
+  }
+
+  /* ---- bookkeeping ----------------------------------------------------------------------------- */
+
+  #settle(seq: number, action: (pending: Pending) => void): void {
+    const pending = this.#pending.get(seq);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.#pending.delete(seq);
+    action(pending);
+  }
+
+  #failAll(error: CcidError): void {
+    for (const seq of [...this.#pending.keys()]) this.#settle(seq, (p) => p.reject(error));
+  }
+
+  #disconnected(cause: unknown): void {
+    if (this.#closed) {
+      this.#failAll(this.#closed);
+      return;
+    }
+    const error = new DeviceDisconnectedError('the reader was disconnected', { cause });
+    this.#closed = error;
+    this.#failAll(error);
+    // Reported once, however many transfers noticed it.
+    for (const listener of [...this.#disconnectListeners]) listener(error);
+  }
+
+  #allocateSeq(): number {
+    for (let i = 0; i < 256; i++) {
+      const seq = this.#nextSeq;
+      this.#nextSeq = (this.#nextSeq + 1) & 0xff;
+      if (!this.#pending.has(seq)) return seq;
+    }
+    throw new ReaderProtocolError('256 commands pending: no bSeq left');
+  }
+
+  async #withCapacity<T>(work: () => Promise<T>): Promise<T> {
+    while (this.#busy >= this.ccid.descriptor.busySlots) {
+      await new Promise<void>((resolve) => this.#waitingForCapacity.push(resolve));
+    }
+    this.#busy++;
+    try {
+      return await work();
+    } finally {
+      this.#busy--;
+      this.#waitingForCapacity.shift()?.();
+    }
+  }
+
+  async #listenInterrupts(endpoint: EndpointInfo): Promise<void> {
+    let stalled = false;
+    while (!this.#closed) {
+      let result: USBInTransferResult;
+      try {
+        this.stats.interruptIn++;
+        result = await this.device.transferIn(endpoint.number, Math.max(endpoint.maxPacketSize, 8));
+      } catch (error) {
+        if (isDisconnect(error)) this.#disconnected(error);
+        return; // closed under us, or the platform gave up on the pipe
+      }
+      if (result.status === 'stall') {
+        if (stalled) return;
+        stalled = true;
+        this.stats.stallsCleared++;
+        await this.device.clearHalt('in', endpoint.number).catch(() => undefined);
+        continue;
+      }
+      if (!result.data || result.data.byteLength === 0) continue;
+      const bytes = new Uint8Array(result.data.buffer, result.data.byteOffset, result.data.byteLength);
+      let message: InterruptMessage;
+      try {
+        message = decodeInterrupt(bytes, this.ccid.descriptor.slotCount);
+      } catch {
+        this.#trace(`INT malformed message of ${bytes.length} bytes dropped`);
+        continue;
+      }
+      this.#trace(`INT ${message.type}`);
+      for (const listener of [...this.#interruptListeners]) listener(message);
+    }
+  }
+
+  async #step<T>(step: Parameters<typeof usbError>[0], action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      const typed = usbError(step, error);
+      if (typed instanceof DeviceDisconnectedError) this.#disconnected(error);
+      throw typed;
+    }
+  }
+
+  #throwIfClosed(): void {
+    if (this.#closed) throw this.#closed;
+  }
+
+  #trace(line: string): void {
+    this.#log?.(`#${++this.#logCounter} ${line}`);
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

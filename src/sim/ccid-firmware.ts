@@ -1,0 +1,438 @@
+/**
+ * The firmware of a virtual CCID reader: answers every PC_to_RDR message as USB CCID 1.1 §6 says a
+ * reader does, checks what the host sends like a strict reader (wrong slot, length or message →
+ * the bError a reader gives), and records what a real reader would not forgive in `violations`.
+ */
+import {
+  COMMAND_CODES,
+  decodeCommand,
+  encodeNotifySlotChange,
+  encodeResponse,
+  HEADER_LENGTH,
+  PROTOCOL_DATA_LENGTH,
+  RESPONSE_TO,
+  type Command,
+  type CommandStatus,
+  type IccStatus,
+  type ResponseFields,
+} from '../ccid/messages';
+import type { CcidClassDescriptor } from '../ccid/descriptors';
+import { concatBytes } from '../ccid/bytes';
+import type { UsbFunction } from './virtual-usb-device';
+import type { VirtualCard } from './virtual-card';
+
+/** bError values a reader sends (CCID 1.1 §6.2.6). */
+export const ReaderError = {
+  commandNotSupported: 0x00,
+  badLength: 0x01,
+  badSlot: 0x05,
+  badPowerSelect: 0x07,
+  badLevelParameter: 0x08,
+  badProtocol: 0x07,
+  badProtocolData: 0x0a,
+  slotBusy: 0xe0,
+  iccMute: 0xfe,
+  aborted: 0xff,
+} as const;
+
+const POWER_SELECT_VOLTAGE: Readonly<Record<number, string>> = { 1: '5.0V', 2: '3.0V', 3: '1.8V' };
+
+export interface FirmwareEndpoints {
+  readonly bulkIn: number;
+  readonly interruptIn: number | null;
+}
+
+/** How the card link of one slot is driven; the exchange level decides (set by the reader). */
+export interface CardLink {
+  /** Called at power-on: the card's ATR, or null when it stays mute. */
+  activate(card: VirtualCard): Uint8Array | null;
+  /** XfrBlock data to the card and its answer; null when the card is mute. */
+  exchange(card: VirtualCard, data: Uint8Array): Uint8Array | null;
+  setParameters?(protocol: number, data: Uint8Array): void;
+}
+
+export interface AnswerPlan {
+  /** Wait before answering, ms. */
+  delayMs: number;
+  /** While waiting, send a time extension this often (ms); 0 = none. */
+  timeExtensionEveryMs: number;
+  /** bError of the time extensions (BWT multiplier). */
+  multiplier: number;
+  /** Time extensions sent right before the answer. */
+  extraTimeExtensions: number;
+  /** Never answer (until aborted). */
+  hang: boolean;
+  /** A frame with an old bSeq before the answer. */
+  staleFrameFirst: boolean;
+  /** Zero-length packets before the answer. */
+  zeroLengthFirst: number;
+  /** Bytes glued after the answer in the same transfer. */
+  garbageAfter: Uint8Array | null;
+}
+
+interface SlotState {
+  card: VirtualCard | null;
+  powered: boolean;
+  protocol: number;
+  parameters: Uint8Array;
+  busy: { seq: number; cancel: () => void } | null;
+  commandChain: Uint8Array[];
+  responseChain: Uint8Array[];
+}
+
+interface FirmwareSetup {
+  readonly descriptor: CcidClassDescriptor;
+  readonly clockFrequenciesKhz: readonly number[];
+  readonly dataRates: readonly number[];
+  readonly endpoints: FirmwareEndpoints;
+  readonly link: CardLink;
+}
+
+/** Default protocol data after power-on: T=0 with Fi/Di 372/1 (CCID 1.1 §6.1.7, ISO 7816-3 §8.1). */
+const DEFAULT_T0_PARAMETERS = Uint8Array.of(0x11, 0x00, 0x00, 0x0a, 0x00);
+
+export class CcidFirmware implements UsbFunction {
+  /** What a real reader would not forgive; tests assert it stays empty. */
+  readonly violations: string[] = [];
+  /** Every command the firmware received, by type. */
+  readonly commands: Record<string, number> = {};
+  readonly #setup: FirmwareSetup;
+  readonly #slots: SlotState[];
+  readonly #nextAnswers: Partial<AnswerPlan>[] = [];
+  #queueIn: (endpoint: number, message: Uint8Array) => void = () => undefined;
+  #lastSeq: number | null = null;
+  #abortRequest: { slot: number; seq: number } | null = null;
+
+  constructor(setup: FirmwareSetup) {
+    this.#setup = setup;
+    this.#slots = Array.from({ length: setup.descriptor.slotCount }, () => ({
+      card: null,
+      powered: false,
+      protocol: 0,
+      parameters: DEFAULT_T0_PARAMETERS,
+      busy: null,
+      commandChain: [],
+      responseChain: [],
+    }));
+  }
+
+  attach(queueIn: (endpoint: number, message: Uint8Array) => void): void {
+    this.#queueIn = queueIn;
+  }
+
+  /** Shapes the next answer (one-shot; several calls queue up for the answers that follow). */
+  planNextAnswer(plan: Partial<AnswerPlan>): void {
+    this.#nextAnswers.push(plan);
+  }
+
+  insert(slot: number, card: VirtualCard): void {
+    const s = this.#slot(slot);
+    s.card = card;
+    s.powered = false;
+    this.#notify(slot);
+  }
+
+  remove(slot: number): void {
+    const s = this.#slot(slot);
+    s.card = null;
+    s.powered = false;
+    this.#notify(slot);
+  }
+
+  cardIn(slot: number): VirtualCard | null {
+    return this.#slot(slot).card;
+  }
+
+  /* ---- UsbFunction -------------------------------------------------------------------------------- */
+
+  controlIn(setup: USBControlTransferParameters, length: number): Uint8Array | 'stall' {
+    if (setup.requestType !== 'class') return 'stall';
+    // CCID 1.1 §5.3.2 GET_CLOCK_FREQUENCIES, §5.3.3 GET_DATA_RATES: stalled when none are announced.
+    const list =
+      setup.request === 0x02 ? this.#setup.clockFrequenciesKhz : setup.request === 0x03 ? this.#setup.dataRates : null;
+    if (!list || list.length === 0) return 'stall';
+    const out = new Uint8Array(list.length * 4);
+    const view = new DataView(out.buffer);
+    list.forEach((v, i) => view.setUint32(i * 4, v, true));
+    return out.subarray(0, length);
+  }
+
+  controlOut(setup: USBControlTransferParameters, _data: Uint8Array): 'ok' | 'stall' {
+    // CCID 1.1 §5.3.1 ABORT: wValue = bSeq << 8 | bSlot.
+    if (setup.requestType !== 'class' || setup.request !== 0x01) return 'stall';
+    const slot = setup.value & 0xff;
+    const seq = setup.value >> 8;
+    this.#abortRequest = { slot, seq };
+    const busy = this.#slots[slot]?.busy;
+    if (busy && busy.seq === seq) {
+      busy.cancel();
+      this.#slot(slot).busy = null;
+      this.#send(encodeResponse({ type: 'DataBlock' }, this.#status(slot, seq, 'failed', ReaderError.aborted)));
+    }
+    return 'ok';
+  }
+
+  bulkOut(_endpoint: number, bytes: Uint8Array): void {
+    if (bytes.length < HEADER_LENGTH) {
+      this.violations.push(`a ${bytes.length}-byte bulk OUT transfer is not a CCID message`);
+      return; // a real reader waits for the rest, which never comes
+    }
+    const type = bytes[0] ?? 0;
+    const slot = bytes[5] ?? 0;
+    const seq = bytes[6] ?? 0;
+    let decoded;
+    try {
+      decoded = decodeCommand(bytes);
+    } catch {
+      this.violations.push(`malformed PC_to_RDR message type 0x${type.toString(16)}`);
+      const answerType = RESPONSE_FOR_CODE.get(type) ?? 'SlotStatus';
+      const error = RESPONSE_FOR_CODE.has(type) ? ReaderError.badLength : ReaderError.commandNotSupported;
+      this.#send(encodeResponse(emptyFields(answerType), this.#status(slot, seq, 'failed', error)));
+      return;
+    }
+    const { command } = decoded;
+    this.commands[command.type] = (this.commands[command.type] ?? 0) + 1;
+    this.#checkSequence(command, seq);
+    if (slot >= this.#slots.length) {
+      this.#send(encodeResponse(emptyFields(RESPONSE_TO[command.type]), this.#status(slot, seq, 'failed', ReaderError.badSlot)));
+      return;
+    }
+    if (command.type === 'Abort') {
+      this.#answerAbort(slot, seq);
+      return;
+    }
+    const state = this.#slot(slot);
+    const busySlots = this.#slots.filter((s) => s.busy).length;
+    if (state.busy || busySlots >= this.#setup.descriptor.busySlots) {
+      this.violations.push(`command to slot ${slot} while ${state.busy ? 'it' : 'the reader'} is busy`);
+      this.#send(encodeResponse(emptyFields(RESPONSE_TO[command.type]), this.#status(slot, seq, 'failed', ReaderError.slotBusy)));
+      return;
+    }
+    this.#schedule(slot, seq, () => this.#execute(slot, command));
+  }
+
+  /* ---- answering ----------------------------------------------------------------------------------- */
+
+  #schedule(slot: number, seq: number, produce: () => { fields: ResponseFields; status: CommandStatus; error: number }): void {
+    const plan: AnswerPlan = {
+      delayMs: 0,
+      timeExtensionEveryMs: 0,
+      multiplier: 1,
+      extraTimeExtensions: 0,
+      hang: false,
+      staleFrameFirst: false,
+      zeroLengthFirst: 0,
+      garbageAfter: null,
+      ...this.#nextAnswers.shift(),
+    };
+    const state = this.#slot(slot);
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    const cancel = (): void => timers.forEach((t) => clearTimeout(t)); // clears intervals too (HTML timers share ids)
+    state.busy = { seq, cancel };
+    if (plan.hang) return;
+    if (plan.timeExtensionEveryMs > 0) {
+      timers.push(setInterval(() => this.#timeExtension(slot, seq, plan.multiplier), plan.timeExtensionEveryMs));
+    }
+    const answer = (): void => {
+      cancel();
+      if (state.busy?.seq !== seq) return;
+      state.busy = null;
+      for (let i = 0; i < plan.extraTimeExtensions; i++) this.#timeExtension(slot, seq, plan.multiplier);
+      if (plan.staleFrameFirst) {
+        this.#send(encodeResponse({ type: 'SlotStatus' }, this.#status(slot, (seq + 128) & 0xff, 'ok', 0)));
+      }
+      for (let i = 0; i < plan.zeroLengthFirst; i++) this.#send(new Uint8Array(0));
+      const { fields, status, error } = produce();
+      const frame = encodeResponse(fields, this.#status(slot, seq, status, error));
+      this.#send(plan.garbageAfter ? concatBytes([frame, plan.garbageAfter]) : frame);
+    };
+    if (plan.delayMs > 0) timers.push(setTimeout(answer, plan.delayMs));
+    else queueMicrotask(answer);
+  }
+
+  #execute(slot: number, command: Command): { fields: ResponseFields; status: CommandStatus; error: number } {
+    const s = this.#slot(slot);
+    const ok = (fields: ResponseFields) => ({ fields, status: 'ok' as const, error: 0 });
+    const fail = (fields: ResponseFields, error: number) => ({ fields, status: 'failed' as const, error });
+    switch (command.type) {
+      case 'IccPowerOn': {
+        const reject = this.#checkPowerSelect(command.powerSelect);
+        if (reject !== null) return fail({ type: 'DataBlock' }, reject);
+        if (!s.card) return fail({ type: 'DataBlock' }, ReaderError.iccMute);
+        const voltage = POWER_SELECT_VOLTAGE[command.powerSelect];
+        if (voltage && s.card.voltages && !s.card.voltages.some((v) => v === voltage)) {
+          return fail({ type: 'DataBlock' }, ReaderError.iccMute);
+        }
+        const atr = this.#setup.link.activate(s.card);
+        if (!atr) return fail({ type: 'DataBlock' }, ReaderError.iccMute);
+        s.powered = true;
+        s.protocol = 0;
+        s.parameters = DEFAULT_T0_PARAMETERS;
+        s.commandChain = [];
+        s.responseChain = [];
+        return ok({ type: 'DataBlock', data: atr });
+      }
+      case 'IccPowerOff':
+        s.powered = false;
+        return ok({ type: 'SlotStatus', clockStatus: 0 });
+      case 'GetSlotStatus':
+      case 'IccClock':
+        return ok({ type: 'SlotStatus', clockStatus: 0 });
+      case 'XfrBlock':
+        return this.#xfrBlock(s, command.data, command.levelParameter);
+      case 'GetParameters':
+        if (!s.card) return fail({ type: 'Parameters', protocol: 0 }, ReaderError.iccMute);
+        return ok({ type: 'Parameters', protocol: s.protocol, data: s.parameters });
+      case 'ResetParameters':
+        s.protocol = 0;
+        s.parameters = DEFAULT_T0_PARAMETERS;
+        return ok({ type: 'Parameters', protocol: s.protocol, data: s.parameters });
+      case 'SetParameters': {
+        if (!s.card) return fail({ type: 'Parameters', protocol: 0 }, ReaderError.iccMute);
+        if (!this.#setup.descriptor.protocols.includes(command.protocol)) {
+          return fail({ type: 'Parameters', protocol: s.protocol, data: s.parameters }, ReaderError.badProtocol);
+        }
+        if (command.data.length !== PROTOCOL_DATA_LENGTH[command.protocol]) {
+          return fail({ type: 'Parameters', protocol: s.protocol, data: s.parameters }, ReaderError.badLength);
+        }
+        s.protocol = command.protocol;
+        s.parameters = command.data.slice();
+        this.#setup.link.setParameters?.(s.protocol, s.parameters);
+        return ok({ type: 'Parameters', protocol: s.protocol, data: s.parameters });
+      }
+      case 'SetDataRateAndClockFrequency':
+        return ok({
+          type: 'DataRateAndClockFrequency',
+          clockFrequency: command.clockFrequency,
+          dataRate: command.dataRate,
+        });
+      case 'Escape':
+        return fail({ type: 'Escape' }, ReaderError.commandNotSupported);
+      case 'Secure':
+        return fail({ type: 'DataBlock' }, ReaderError.commandNotSupported);
+      case 'T0Apdu':
+      case 'Mechanical':
+        return fail({ type: 'SlotStatus' }, ReaderError.commandNotSupported);
+      case 'Abort':
+        return ok({ type: 'SlotStatus' });
+    }
+  }
+
+  /**
+   * XfrBlock: at APDU level the reader assembles chained command parts (wLevelParameter 1/3/2) and
+   * hands out long responses in parts (bChainParameter 1/3/2, continued by 0x10), CCID 1.1 §6.1.4.
+   */
+  #xfrBlock(s: SlotState, data: Uint8Array, level: number): { fields: ResponseFields; status: CommandStatus; error: number } {
+    const fail = (error: number) => ({ fields: { type: 'DataBlock' } as const, status: 'failed' as const, error });
+    const part = (bytes: Uint8Array, chainParameter: number) => ({
+      fields: { type: 'DataBlock', data: bytes, chainParameter } as const,
+      status: 'ok' as const,
+      error: 0,
+    });
+    if (!s.card || !s.powered) return fail(ReaderError.iccMute);
+    const { exchangeLevel } = this.#setup.descriptor;
+    const max = this.#setup.descriptor.dwMaxCCIDMessageLength - HEADER_LENGTH;
+    if (data.length > max) return fail(ReaderError.badLength);
+    if (exchangeLevel !== 'extendedApdu') {
+      if (level !== 0) return fail(ReaderError.badLevelParameter);
+      const answer = this.#setup.link.exchange(s.card, data);
+      return answer ? part(answer, 0) : fail(ReaderError.iccMute);
+    }
+    switch (level) {
+      case 0x00:
+      case 0x02: {
+        const command = level === 0 ? data : concatBytes([...s.commandChain, data]);
+        if (level === 0x02 && s.commandChain.length === 0) return fail(ReaderError.badLevelParameter);
+        s.commandChain = [];
+        const answer = this.#setup.link.exchange(s.card, command);
+        if (!answer) return fail(ReaderError.iccMute);
+        if (answer.length <= max) return part(answer, 0);
+        s.responseChain = [];
+        for (let at = max; at < answer.length; at += max) s.responseChain.push(answer.subarray(at, at + max));
+        return part(answer.subarray(0, max), 0x01);
+      }
+      case 0x01:
+      case 0x03:
+        if ((level === 0x01) !== (s.commandChain.length === 0)) return fail(ReaderError.badLevelParameter);
+        s.commandChain.push(data);
+        return part(new Uint8Array(0), 0x10);
+      case 0x10: {
+        const next = s.responseChain.shift();
+        if (!next || data.length !== 0) return fail(ReaderError.badLevelParameter);
+        return part(next, s.responseChain.length === 0 ? 0x02 : 0x03);
+      }
+      default:
+        return fail(ReaderError.badLevelParameter);
+    }
+  }
+
+  #checkPowerSelect(powerSelect: number): number | null {
+    const d = this.#setup.descriptor;
+    if (powerSelect === 0) return d.automatic.voltage ? null : ReaderError.badPowerSelect;
+    const voltage = POWER_SELECT_VOLTAGE[powerSelect];
+    if (!voltage || !d.voltages.some((v) => v === voltage)) return ReaderError.badPowerSelect;
+    return null;
+  }
+
+  #answerAbort(slot: number, seq: number): void {
+    const requested = this.#abortRequest;
+    if (!requested || requested.slot !== slot || requested.seq !== seq) {
+      this.violations.push(`PC_to_RDR_Abort (slot ${slot}, seq ${seq}) without the matching ABORT class request`);
+    }
+    this.#abortRequest = null;
+    const s = this.#slot(slot);
+    if (s.busy) {
+      s.busy.cancel();
+      this.#send(encodeResponse({ type: 'DataBlock' }, this.#status(slot, s.busy.seq, 'failed', ReaderError.aborted)));
+      s.busy = null;
+    }
+    this.#send(encodeResponse({ type: 'SlotStatus' }, this.#status(slot, seq, 'ok', 0)));
+  }
+
+  #checkSequence(command: Command, seq: number): void {
+    if (command.type === 'Abort') return; // reuses the bSeq of the command it aborts
+    if (this.#lastSeq !== null && seq !== ((this.#lastSeq + 1) & 0xff)) {
+      this.violations.push(`bSeq ${seq} after ${this.#lastSeq}: not incremented`);
+    }
+    this.#lastSeq = seq;
+  }
+
+  #timeExtension(slot: number, seq: number, multiplier: number): void {
+    this.#send(encodeResponse({ type: 'DataBlock' }, this.#status(slot, seq, 'timeExtension', multiplier)));
+  }
+
+  #status(slot: number, seq: number, commandStatus: CommandStatus, error: number) {
+    const s = this.#slots[slot];
+    const iccStatus: IccStatus = !s?.card ? 'absent' : s.powered ? 'active' : 'inactive';
+    return { slot, seq, iccStatus, commandStatus, error };
+  }
+
+  #send(frame: Uint8Array): void {
+    this.#queueIn(this.#setup.endpoints.bulkIn, frame);
+  }
+
+  /** CCID 1.1 §6.3.1 RDR_to_PC_NotifySlotChange, when the reader has an interrupt endpoint. */
+  #notify(changedSlot: number): void {
+    const ep = this.#setup.endpoints.interruptIn;
+    if (ep === null) return;
+    const bitmap = this.#slots.map((s, i) => ({ present: s.card !== null, changed: i === changedSlot }));
+    this.#queueIn(ep, encodeNotifySlotChange(bitmap));
+  }
+
+  #slot(index: number): SlotState {
+    const s = this.#slots[index];
+    if (!s) throw new RangeError(`virtual reader has no slot ${index}`);
+    return s;
+  }
+}
+
+/** The answer type of each PC_to_RDR message code, to answer even a message we cannot decode. */
+const RESPONSE_FOR_CODE: ReadonlyMap<number, ResponseFields['type']> = new Map(
+  (Object.keys(COMMAND_CODES) as Command['type'][]).map((type) => [COMMAND_CODES[type], RESPONSE_TO[type]]),
+);
+
+function emptyFields(type: ResponseFields['type']): ResponseFields {
+  if (type === 'Parameters') return { type, protocol: 0 };
+  if (type === 'DataRateAndClockFrequency') return { type, clockFrequency: 0, dataRate: 0 };
+  return { type };
+}
