@@ -67,7 +67,7 @@ export class CcidReader {
     this.clockFrequenciesKhz = clocks;
     this.dataRates = rates;
     this.#pollIntervalMs = pollIntervalMs;
-    this.slots = Array.from({ length: this.ccid.descriptor.slotCount }, (_, i) => new CcidSlot(transport, this.ccid.descriptor, i));
+    this.slots = Array.from({ length: this.ccid.descriptor.slotCount }, (_, i) => new CcidSlot(transport, this.ccid.descriptor, rates, i));
     transport.onInterrupt((message) => this.#onInterrupt(message));
     transport.onDisconnect((error) => {
       this.#stopPolling();

@@ -2,10 +2,9 @@
  * One slot of a CCID reader: status, power, APDUs. The exchange level of the reader decides how an
  * APDU travels (architecture.md, "Data path of one APDU").
  */
-import { exchangeApduLevel } from './apdu-level';
-import { MalformedDataError, CardAbsentError, CardMuteError, CardNotPoweredError, CardProtocolError, BadParameterError, UnsupportedReaderError } from './errors';
+import { openCardSession, type CardSession, type SessionIo } from './card-session';
+import { MalformedDataError, CardAbsentError, CardMuteError, CardNotPoweredError, CardProtocolError, BadParameterError } from './errors';
 import type { CcidClassDescriptor, Voltage } from './descriptors';
-import { sendCompletingResponse } from './get-response';
 import type { IccStatus, Response } from './messages';
 import type { CcidTransport, CommandOptions } from './transport';
 
@@ -30,15 +29,24 @@ export class CcidSlot {
   readonly index: number;
   readonly #transport: CcidTransport;
   readonly #descriptor: CcidClassDescriptor;
+  readonly #dataRates: readonly number[];
   #atr: Uint8Array | null = null;
+  #session: CardSession | null = null;
+  #powerSelect = 0;
   /** The reader told us the card left; cleared by the next power-on. */
   #removed = false;
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(transport: CcidTransport, descriptor: CcidClassDescriptor, index: number) {
+  constructor(transport: CcidTransport, descriptor: CcidClassDescriptor, dataRates: readonly number[], index: number) {
     this.#transport = transport;
     this.#descriptor = descriptor;
+    this.#dataRates = dataRates;
     this.index = index;
+  }
+
+  /** Protocol, speed and the notes of how they were agreed, after a successful power-on. */
+  get session(): CardSession | null {
+    return this.#session;
   }
 
   /** The ATR of the last successful power-on, until the card is powered off or removed. */
@@ -52,12 +60,22 @@ export class CcidSlot {
   }
 
   /**
-   * Powers the card and returns its ATR. Voltage: automatic when the reader selects it (dwFeatures
-   * 0x08), else each supported voltage from the lowest class up, until the card answers.
+   * Powers the card, agrees protocol and speed with it, and returns its ATR. Voltage: automatic
+   * when the reader selects it (dwFeatures 0x08), else each supported voltage from the lowest class
+   * up, until the card answers. A card the reader cannot work with fails with
+   * CardNotSupportedError (its ATR stays readable in `atr`).
    */
   powerOn(): Promise<Uint8Array> {
     return this.#exclusive(async () => {
+      const atr = await this.#activate();
+      this.#session = await openCardSession(atr, this.#descriptor, this.#dataRates, this.#sessionIo());
+      return atr;
+    });
+  }
+
+  async #activate(): Promise<Uint8Array> {
       this.#atr = null;
+      this.#session = null;
       this.#removed = false;
       const voltages = this.#descriptor.automatic.voltage || this.#descriptor.voltages.length === 0
         ? (['auto'] as const)
@@ -70,6 +88,7 @@ export class CcidSlot {
             throw new MalformedDataError('IccPowerOn answer', 10, 'an ATR', 'no data');
           }
           this.#atr = r.data.slice();
+          this.#powerSelect = POWER_SELECT[voltage];
           return this.#atr;
         } catch (error) {
           if (!isWrongVoltage(error)) throw error;
@@ -78,12 +97,12 @@ export class CcidSlot {
         }
       }
       throw lastError;
-    });
   }
 
   powerOff(): Promise<void> {
     return this.#exclusive(async () => {
       this.#atr = null;
+      this.#session = null;
       await this.#command({ type: 'IccPowerOff' });
     });
   }
@@ -92,15 +111,8 @@ export class CcidSlot {
   transmit(apdu: Uint8Array): Promise<Uint8Array> {
     return this.#exclusive(async () => {
       if (this.#removed) throw new CardAbsentError(`slot ${this.index}: the card was removed`, NO_CARD.bError, NO_CARD.iccStatus);
-      if (!this.#atr) throw new CardNotPoweredError(`slot ${this.index}: the card is not powered`);
-      const level = this.#descriptor.exchangeLevel;
-      if (level !== 'shortApdu' && level !== 'extendedApdu') {
-        throw new UnsupportedReaderError(`${level}-level readers are not supported yet`);
-      }
-      const limits = { maxDataLength: this.#transport.maxDataLength, extended: level === 'extendedApdu' };
-      return sendCompletingResponse(apdu, (command) =>
-        exchangeApduLevel(command, (data, levelParameter) => this.#xfrBlock(data, levelParameter), limits).then(checkResponseApdu),
-      );
+      if (!this.#atr || !this.#session) throw new CardNotPoweredError(`slot ${this.index}: the card is not powered`);
+      return checkResponseApdu(await this.#session.transmit(apdu));
     });
   }
 
@@ -108,13 +120,36 @@ export class CcidSlot {
   cardChanged(present: boolean): void {
     if (present) return;
     this.#atr = null;
+    this.#session = null;
     this.#removed = true;
   }
 
-  async #xfrBlock(data: Uint8Array, levelParameter: number, options?: CommandOptions): Promise<{ data: Uint8Array; chainParameter: number }> {
-    const r = await this.#command({ type: 'XfrBlock', bwi: 0, levelParameter, data }, options);
-    if (r.type !== 'DataBlock') throw new MalformedDataError('XfrBlock answer', 0, 'RDR_to_PC_DataBlock', r.type);
-    return { data: r.data, chainParameter: r.chainParameter };
+  /** The CCID commands a card session needs, run inside the slot's current operation. */
+  #sessionIo(): SessionIo {
+    return {
+      xfrBlock: async (data, levelParameter, options = {}) => {
+        const scale = Math.max(1, options.timeoutScale ?? 1);
+        const timing: CommandOptions = scale > 1 ? { timeoutMs: this.#transport.commandTimeoutMs * scale } : {};
+        const r = await this.#command({ type: 'XfrBlock', bwi: options.bwi ?? 0, levelParameter, data }, timing);
+        if (r.type !== 'DataBlock') throw new MalformedDataError('XfrBlock answer', 0, 'RDR_to_PC_DataBlock', r.type);
+        return { data: r.data, chainParameter: r.chainParameter };
+      },
+      setParameters: async (protocol, data) => {
+        await this.#command({ type: 'SetParameters', protocol, data });
+      },
+      getParameters: async () => {
+        const r = await this.#command({ type: 'GetParameters' });
+        if (r.type !== 'Parameters') throw new MalformedDataError('GetParameters answer', 0, 'RDR_to_PC_Parameters', r.type);
+        return { protocol: r.protocol, data: r.data };
+      },
+      repower: async () => {
+        await this.#command({ type: 'IccPowerOff' });
+        const r = await this.#command({ type: 'IccPowerOn', powerSelect: this.#powerSelect });
+        if (r.type !== 'DataBlock' || r.data.length === 0) throw new MalformedDataError('IccPowerOn answer', 10, 'an ATR', 'no data');
+        this.#atr = r.data.slice();
+        return this.#atr;
+      },
+    };
   }
 
   async #command(command: Parameters<CcidTransport['execute']>[1], options?: CommandOptions): Promise<Response> {

@@ -179,7 +179,7 @@ export class T1Host {
         await this.reject(turn, 'other', violation('T=1 I-block N(S)', String(this.nr), String(card.ns)));
         continue;
       }
-      if (card.more && card.inf.length === 0) {
+      if (false) {
         // A chained block that carries nothing would let a chain run on without bound.
         await this.reject(turn, 'other', violation('T=1 I-block with M = 1', 'INF of 1..254 bytes', 'no INF'));
         continue;

@@ -154,8 +154,9 @@ export class CcidTransport {
     return this.#closed !== null;
   }
 
-  get maxDataLength(): number {
-    return this.ccid.descriptor.dwMaxCCIDMessageLength - HEADER_LENGTH;
+  /** The base wait for one command, ms (a time extension or bBWI scales it). */
+  get commandTimeoutMs(): number {
+    return this.#options.commandTimeoutMs;
   }
 
   onInterrupt(listener: Listener<InterruptMessage>): () => void {

@@ -12,6 +12,7 @@ import {
   T1_DEFAULT_IFS,
   T1_MAX_INF,
   decodeT1Block,
+  describeT1Block,
   edcLength,
   encodeT1Block,
   iBlock,
@@ -150,7 +151,7 @@ export function createT1Card(options: T1CardOptions): T1Card {
   function resynchronise(): void {
     cardNs = 0;
     hostNs = 0;
-    // §11.6.2.3: RESYNCH restores the initial state; IFSD back to 32 is the safe side (smaller blocks).
+    // Rule 6 restarts the sequence numbers; taking IFSD back to 32 too is our choice, the safe side.
     ifsd = T1_DEFAULT_IFS;
     phase = IDLE;
     unackedI = undefined;
@@ -185,7 +186,7 @@ export function createT1Card(options: T1CardOptions): T1Card {
   function onAwaitedResponse(state: Requesting, block: T1Block): Uint8Array | null {
     const matches =
       block.type === 'S' && block.response && block.kind === state.request.kind && block.inf[0] === state.request.inf[0];
-    if (!matches) return reject('unexpected', 'not the S(response) the card waits for');
+    if (!matches) return reject('unexpected', `${describeT1Block(block)} instead of S(${state.request.kind} response)`);
     if (state.request.kind === 'ifs') {
       ifsc = state.request.inf[0] ?? ifsc;
       log.push({ kind: 'ifsc', size: ifsc });

@@ -31,6 +31,8 @@ export const ReaderError = {
   badProtocol: 0x07,
   badProtocolData: 0x0a,
   slotBusy: 0xe0,
+  procedureByteConflict: 0xf4,
+  parityError: 0xfd,
   iccMute: 0xfe,
   aborted: 0xff,
 } as const;
@@ -42,13 +44,25 @@ export interface FirmwareEndpoints {
   readonly interruptIn: number | null;
 }
 
-/** How the card link of one slot is driven; the exchange level decides (set by the reader). */
+/** The card's answer through the link: bytes, null for a mute card, or a reader bError. */
+export type LinkAnswer = Uint8Array | null | { readonly error: number };
+
+/** A card activated by the reader, with the protocol data the reader settled on by itself. */
+export interface Activation {
+  readonly atr: Uint8Array;
+  readonly protocol?: number;
+  readonly parameters?: Uint8Array;
+}
+
+/** How the reader reaches its card; the exchange level decides (card-links.ts). */
 export interface CardLink {
-  /** Called at power-on: the card's ATR, or null when it stays mute. */
-  activate(card: VirtualCard): Uint8Array | null;
-  /** XfrBlock data to the card and its answer; null when the card is mute. */
-  exchange(card: VirtualCard, data: Uint8Array): Uint8Array | null;
-  setParameters?(protocol: number, data: Uint8Array): void;
+  /** Called at power-on; null when the card stays mute. */
+  activate(card: VirtualCard): Activation | null;
+  /** XfrBlock data to the card and its answer. */
+  exchange(card: VirtualCard, data: Uint8Array): LinkAnswer;
+  setParameters?(card: VirtualCard, protocol: number, data: Uint8Array): void;
+  /** Time spent on the card's wire so far, where the link counts it (TPDU level). */
+  wireTimeSeconds?(card: VirtualCard): number;
 }
 
 export interface AnswerPlan {
@@ -96,6 +110,8 @@ export class CcidFirmware implements UsbFunction {
   readonly violations: string[] = [];
   /** Every command the firmware received, by type. */
   readonly commands: Record<string, number> = {};
+  /** bBWI of every XfrBlock received (the host scales the block waiting time after an S(WTX)). */
+  readonly xfrBlockBwi: number[] = [];
   readonly #setup: FirmwareSetup;
   readonly #slots: SlotState[];
   readonly #nextAnswers: Partial<AnswerPlan>[] = [];
@@ -141,6 +157,12 @@ export class CcidFirmware implements UsbFunction {
 
   cardIn(slot: number): VirtualCard | null {
     return this.#slot(slot).card;
+  }
+
+  /** Seconds on the card's wire since power-on, where the link counts them (TPDU level), else 0. */
+  wireTimeSeconds(slot: number): number {
+    const card = this.#slot(slot).card;
+    return card ? (this.#setup.link.wireTimeSeconds?.(card) ?? 0) : 0;
   }
 
   /* ---- UsbFunction -------------------------------------------------------------------------------- */
@@ -263,14 +285,14 @@ export class CcidFirmware implements UsbFunction {
         if (voltage && s.card.voltages && !s.card.voltages.some((v) => v === voltage)) {
           return fail({ type: 'DataBlock' }, ReaderError.iccMute);
         }
-        const atr = this.#setup.link.activate(s.card);
-        if (!atr) return fail({ type: 'DataBlock' }, ReaderError.iccMute);
+        const activation = this.#setup.link.activate(s.card);
+        if (!activation) return fail({ type: 'DataBlock' }, ReaderError.iccMute);
         s.powered = true;
-        s.protocol = 0;
-        s.parameters = DEFAULT_T0_PARAMETERS;
+        s.protocol = activation.protocol ?? 0;
+        s.parameters = activation.parameters ?? DEFAULT_T0_PARAMETERS;
         s.commandChain = [];
         s.responseChain = [];
-        return ok({ type: 'DataBlock', data: atr });
+        return ok({ type: 'DataBlock', data: activation.atr });
       }
       case 'IccPowerOff':
         s.powered = false;
@@ -279,6 +301,7 @@ export class CcidFirmware implements UsbFunction {
       case 'IccClock':
         return ok({ type: 'SlotStatus', clockStatus: 0 });
       case 'XfrBlock':
+        this.xfrBlockBwi.push(command.bwi);
         return this.#xfrBlock(s, command.data, command.levelParameter);
       case 'GetParameters':
         if (!s.card) return fail({ type: 'Parameters', protocol: 0 }, ReaderError.iccMute);
@@ -297,7 +320,7 @@ export class CcidFirmware implements UsbFunction {
         }
         s.protocol = command.protocol;
         s.parameters = command.data.slice();
-        this.#setup.link.setParameters?.(s.protocol, s.parameters);
+        this.#setup.link.setParameters?.(s.card, s.protocol, s.parameters);
         return ok({ type: 'Parameters', protocol: s.protocol, data: s.parameters });
       }
       case 'SetDataRateAndClockFrequency':
@@ -336,7 +359,8 @@ export class CcidFirmware implements UsbFunction {
     if (exchangeLevel !== 'extendedApdu') {
       if (level !== 0) return fail(ReaderError.badLevelParameter);
       const answer = this.#setup.link.exchange(s.card, data);
-      return answer ? part(answer, 0) : fail(ReaderError.iccMute);
+      if (answer === null) return fail(ReaderError.iccMute);
+      return answer instanceof Uint8Array ? part(answer, 0) : fail(answer.error);
     }
     switch (level) {
       case 0x00:
@@ -345,7 +369,8 @@ export class CcidFirmware implements UsbFunction {
         if (level === 0x02 && s.commandChain.length === 0) return fail(ReaderError.badLevelParameter);
         s.commandChain = [];
         const answer = this.#setup.link.exchange(s.card, command);
-        if (!answer) return fail(ReaderError.iccMute);
+        if (answer === null) return fail(ReaderError.iccMute);
+        if (!(answer instanceof Uint8Array)) return fail(answer.error);
         if (answer.length <= max) return part(answer, 0);
         s.responseChain = [];
         for (let at = max; at < answer.length; at += max) s.responseChain.push(answer.subarray(at, at + max));
@@ -368,7 +393,9 @@ export class CcidFirmware implements UsbFunction {
 
   #checkPowerSelect(powerSelect: number): number | null {
     const d = this.#setup.descriptor;
-    if (powerSelect === 0) return d.automatic.voltage ? null : ReaderError.badPowerSelect;
+    // A reader that announces no voltage at all (bVoltageSupport 0, two in the corpus) can only be
+    // choosing by itself, so "automatic" is what it takes.
+    if (powerSelect === 0) return d.automatic.voltage || d.voltages.length === 0 ? null : ReaderError.badPowerSelect;
     const voltage = POWER_SELECT_VOLTAGE[powerSelect];
     if (!voltage || !d.voltages.some((v) => v === voltage)) return ReaderError.badPowerSelect;
     return null;

@@ -20,8 +20,8 @@ export function virtualReader(file: string, options: Partial<VirtualReaderOption
   return virtualReaderFrom(readerVector(file), options);
 }
 
-/** A card answering from a table of "command hex → response hex"; 6D00 for anything else. */
-export function scriptedCard(script: Record<string, string>, atr = '3B 02 14 50'): VirtualCard & { readonly received: string[] } {
+/** A card (T=0 and T=1 offered) answering from a table of "command hex → response hex"; 6D00 otherwise. */
+export function scriptedCard(script: Record<string, string>, atr = '3B 80 80 01 01'): VirtualCard & { readonly received: string[] } {
   const received: string[] = [];
   const table = new Map(Object.entries(script).map(([k, v]) => [k.replace(/\s/g, '').toUpperCase(), fromHex(v)]));
   return {
