@@ -79,6 +79,7 @@ const checks = [
   ['2 APDUs reached the peer', result.apduLog.length === 2],
   ['PC_to_RDR_Secure refused (SlotStatus, command failed)', smoke.get('secure')?.startsWith('type 0x81 bStatus 0x40') === true],
   ['slot change on card removal', smoke.get('notify-removed') === '5002'],
+  ['slot change and ATR again on reinsertion', smoke.get('notify-inserted') === '5003' && smoke.get('atr-after-insert') === smoke.get('atr')],
   ['usb-ccid pcap: 2 bulk transfers per XfrBlock', xfrBlocks.length === 2 && xfrBlocks.every((group) => group.transfers === 2)],
 ];
 const guestInfo = readFileSync(join(guestDir, 'ready'), 'utf8').trim(); // "kernel …, node …, built in N s"

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { fromHex, toHex } from './bytes';
 import { MalformedDataError } from './errors';
 import { crc16, decodeBlock, encodeBlock, lrc, T1BlockError } from './t1-block';
-import type { T1Block, T1BlockFault, T1Edc } from './t1-block';
+import type { T1Block, T1BlockFault, T1Edc, T1RError } from './t1-block';
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -170,7 +170,7 @@ describe('decodeBlock', () => {
     const bit = fc.constantFrom<0 | 1>(0, 1);
     const block: fc.Arbitrary<T1Block> = fc.oneof(
       fc.record({ kind: fc.constant('I' as const), nad, ns: bit, more: fc.boolean(), inf: fc.uint8Array({ maxLength: 254 }) }),
-      fc.record({ kind: fc.constant('R' as const), nad, nr: bit, error: fc.constantFrom('none' as const, 'edc' as const, 'other' as const) }),
+      fc.record({ kind: fc.constant('R' as const), nad, nr: bit, error: fc.constantFrom<T1RError>('none', 'edc', 'other') }),
       fc.record({
         kind: fc.constant('S' as const),
         nad,

@@ -58,7 +58,7 @@ export function crc16(bytes: Uint8Array): number {
   return ~crc & 0xffff;
 }
 
-export function edcLength(edc: T1Edc): number {
+function edcLength(edc: T1Edc): number {
   return edc === 'lrc' ? 1 : 2;
 }
 

@@ -54,12 +54,14 @@ type Answer = { block: T1Block } | { fault: 'edc' | 'other'; cause: CcidError };
 
 /** One block exchange in progress: what goes out next, under which wait, and the bounds so far. */
 class Turn {
+  next: T1Block;
   last: T1Block;
   bwi = 1;
   retries = 0;
   wtxInARow = 0;
-  constructor(public next: T1Block) {
-    this.last = next;
+  constructor(first: T1Block) {
+    this.next = first;
+    this.last = first;
   }
 }
 
@@ -100,7 +102,9 @@ export class T1Host {
     this.initialIfsc = checkRange('ifsc', options.ifsc, 1, MAX_INF);
     this.ifsc = this.initialIfsc;
     this.ifsd = checkRange('ifsd', options.ifsd, 1, MAX_INF);
-    if (options.edc !== 'lrc' && options.edc !== 'crc') throw new T1UsageError(`T=1 option edc must be lrc or crc, got ${String(options.edc)}`);
+    if (options.edc !== 'lrc' && options.edc !== 'crc') {
+      throw new T1UsageError(`T=1 option edc must be lrc or crc, got ${String(options.edc)}`);
+    }
     this.edc = options.edc;
     this.nad = checkRange('nad', options.nad ?? 0, 0, 0xfe);
     this.maxRetries = checkRange('maxRetries', options.maxRetries ?? 3, 0, 255);
@@ -174,20 +178,19 @@ export class T1Host {
         await this.reject(turn, 'other', violation('T=1 block', `I(${this.nr})`, `R-block N(R) = ${block.nr}`));
         continue;
       }
-      const card = block;
-      if (card.ns !== this.nr) {
-        await this.reject(turn, 'other', violation('T=1 I-block N(S)', String(this.nr), String(card.ns)));
+      if (block.ns !== this.nr) {
+        await this.reject(turn, 'other', violation('T=1 I-block N(S)', String(this.nr), String(block.ns)));
         continue;
       }
-      if (false) {
+      if (block.more && block.inf.length === 0) {
         // A chained block that carries nothing would let a chain run on without bound.
         await this.reject(turn, 'other', violation('T=1 I-block with M = 1', 'INF of 1..254 bytes', 'no INF'));
         continue;
       }
-      if (responseBytes + card.inf.length > MAX_RESPONSE_BYTES) {
+      if (responseBytes + block.inf.length > MAX_RESPONSE_BYTES) {
         this.desynchronized = true;
         throw new CardLinkError(`T=1: the card's response exceeds ${MAX_RESPONSE_BYTES} bytes`, {
-          cause: violation('T=1 response chain', `at most ${MAX_RESPONSE_BYTES} bytes`, `${responseBytes + card.inf.length} bytes`),
+          cause: violation('T=1 response chain', `at most ${MAX_RESPONSE_BYTES} bytes`, `${responseBytes + block.inf.length} bytes`),
         });
       }
       if (unacknowledged) {
@@ -196,9 +199,9 @@ export class T1Host {
         unacknowledged = undefined;
       }
       this.nr = flip(this.nr);
-      response.push(card.inf);
-      responseBytes += card.inf.length;
-      if (!card.more) return concatBytes(response);
+      response.push(block.inf);
+      responseBytes += block.inf.length;
+      if (!block.more) return concatBytes(response);
       this.progress(turn, { kind: 'R', nad: this.nad, nr: this.nr, error: 'none' }); // Rule 5
     }
   }

@@ -1,7 +1,7 @@
 // Runs INSIDE the QEMU guest (node /mnt/repo/tests/qemu/guest-smoke.mjs): raw CCID over node-usb's
 // WebUSB, no project driver. Proves the path host peer ⇄ QEMU usb-ccid ⇄ guest kernel ⇄ libusb.
 // Prints "SMOKE <key> <value>" lines the host can grep; exit code 0 = every step answered as expected.
-// Writing "@@host remove-card" on stdout asks run.mjs to remove the card at the VSCard peer.
+// Writing "@@host remove-card" / "@@host insert-card" on stdout makes run.mjs act on the VSCard peer.
 import { WebUSB } from 'usb';
 
 const QEMU_CCID = { vendorId: 0x08e6, productId: 0x4433 };
@@ -11,9 +11,13 @@ const SELECT_AID = Uint8Array.of(0x00, 0xa4, 0x04, 0x00, 0x07, 0xa0, 0x00, 0x00,
 const hex = (/** @type {Uint8Array} */ bytes) =>
   Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 const report = (/** @type {string} */ key, /** @type {string} */ value) => console.log(`SMOKE ${key} ${value}`);
+/** @param {string} what @returns {never} */
+function fail(what) {
+  throw new Error(`check failed: ${what}`);
+}
 /** @param {boolean} ok @param {string} what */
 function check(ok, what) {
-  if (!ok) throw new Error(`check failed: ${what}`);
+  if (!ok) fail(what);
 }
 /** @param {DataView | undefined} view */
 const bytesOf = (view) => (view ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength) : new Uint8Array(0));
@@ -21,9 +25,8 @@ const bytesOf = (view) => (view ? new Uint8Array(view.buffer, view.byteOffset, v
 const webusb = new WebUSB({ allowAllDevices: true });
 const devices = await webusb.getDevices();
 report('devices', devices.map((d) => `${d.vendorId.toString(16)}:${d.productId.toString(16)}`).join(','));
-const device = devices.find((d) => d.vendorId === QEMU_CCID.vendorId && d.productId === QEMU_CCID.productId);
-check(device !== undefined, 'QEMU USB CCID 08e6:4433 present');
-if (!device) process.exit(1);
+const device = devices.find((d) => d.vendorId === QEMU_CCID.vendorId && d.productId === QEMU_CCID.productId)
+  ?? fail('QEMU USB CCID 08e6:4433 present');
 report('product', `${device.manufacturerName ?? '?'} / ${device.productName ?? '?'}`);
 await device.open();
 
@@ -36,7 +39,8 @@ const getConfiguration = async (length) => {
   return bytesOf(result.data);
 };
 const head = await getConfiguration(9);
-const totalLength = head[2] | (head[3] << 8);
+check(head.length === 9, `9-byte configuration descriptor head, got ${hex(head)}`);
+const totalLength = new DataView(head.buffer, head.byteOffset).getUint16(2, true);
 const config = await getConfiguration(totalLength);
 check(config.length === totalLength, `configuration length ${config.length} = wTotalLength ${totalLength}`);
 report('config-descriptor', hex(config));
@@ -48,14 +52,12 @@ report('dwProtocols', `0x${ccid.getUint32(6, true).toString(16).padStart(8, '0')
 report('dwFeatures', `0x${ccid.getUint32(40, true).toString(16).padStart(8, '0')}`);
 report('dwMaxCCIDMessageLength', String(ccid.getUint32(44, true)));
 
-const iface = device.configuration?.interfaces.find((i) => i.alternate.interfaceClass === 0x0b);
-check(iface !== undefined, 'an interface of class 0x0B');
-if (!iface) process.exit(1);
+const iface = device.configuration?.interfaces.find((i) => i.alternate.interfaceClass === 0x0b)
+  ?? fail('an interface of class 0x0B');
 await device.claimInterface(iface.interfaceNumber);
 const endpoint = (/** @type {USBDirection} */ direction, /** @type {USBEndpointType} */ type) => {
-  const found = iface.alternate.endpoints.find((e) => e.direction === direction && e.type === type);
-  check(found !== undefined, `${type} ${direction} endpoint`);
-  return /** @type {USBEndpoint} */ (found);
+  return iface.alternate.endpoints.find((e) => e.direction === direction && e.type === type)
+    ?? fail(`${type} ${direction} endpoint`);
 };
 const bulkOut = endpoint('out', 'bulk');
 const bulkIn = endpoint('in', 'bulk');
@@ -110,6 +112,12 @@ console.log('@@host remove-card');
 report('notify-removed', hex(await readSlotChange())); // 50 02: card absent, changed
 const status = await ccidCommand(0x65, new Uint8Array(0), [0, 0, 0]); // PC_to_RDR_GetSlotStatus
 report('status-after-remove', `bStatus 0x${status.status.toString(16)}`);
+
+console.log('@@host insert-card');
+report('notify-inserted', hex(await readSlotChange())); // 50 03 again
+const repowered = await ccidCommand(0x62, new Uint8Array(0), [0, 0, 0]);
+check(repowered.type === 0x80 && repowered.status === 0, `power on after reinsertion, got status ${repowered.status}`);
+report('atr-after-insert', hex(repowered.data));
 
 await device.releaseInterface(iface.interfaceNumber);
 await device.close();

@@ -82,7 +82,7 @@ describe('VSCard peer against a fake QEMU', () => {
     assert.deepEqual([response?.type, hexOf(response?.payload ?? new Uint8Array())], [VSC.APDU, '610a']);
     assert.deepEqual(peer.apduLog.map((e) => [hexOf(e.command), hexOf(e.response)]), [['00a4040002a000', '610a']]);
 
-    peer.removeCard();
+    assert.equal(hexOf(peer.removeCard()?.atr ?? new Uint8Array()), '3b021450');
     const [removal] = await qemu.next(1);
     assert.equal(removal?.type, VSC.CardRemove);
     qemu.send(VSC.APDU, bytes('00c000000a'));

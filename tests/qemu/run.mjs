@@ -20,16 +20,19 @@ const HOST_COMMAND = /^@@host (\S+)/; // a guest line asking the host to act on 
 /** Builds the guest unless cached; resolves to its directory. @param {{ verbose?: boolean }} [options] */
 export function buildGuest({ verbose = false } = {}) {
   return new Promise((resolvePath, reject) => {
-    const child = spawn('sh', [join(here, 'build-guest.sh')], { stdio: ['ignore', 'pipe', verbose ? 'inherit' : 'pipe'] });
+    const child = spawn('sh', [join(here, 'build-guest.sh')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => { stdout += chunk; });
-    child.stderr?.on('data', (chunk) => { stderr += chunk; });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      if (verbose) process.stderr.write(chunk);
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       const dir = stdout.trim().split('\n').pop() ?? '';
       if (code === 0 && existsSync(join(dir, 'ready'))) resolvePath(dir);
-      else reject(new Error(`build-guest.sh failed (exit ${code}):\n${stderr}`));
+      else reject(new Error(`build-guest.sh failed (exit ${code}): ${stderr.trim().split('\n').pop() ?? ''}`));
     });
   });
 }
@@ -52,10 +55,12 @@ export async function runGuest(options) {
     guestDir, script, args = [], repoDir = REPO_DIR, timeoutMs = 300_000, accel = 'auto', pcap = true, verbose = false,
   } = options;
   const peer = options.peer ?? (await startVscardPeer({ card: options.card ?? null }));
-  const removed = { card: /** @type {import('./vscard-peer.mjs').VscardCard | null} */ (null) };
+  /** @type {import('./vscard-peer.mjs').VscardCard | null} */
+  let removedCard = null;
+  /** @type {Record<string, (peer: VscardPeer) => void>} */
   const hostCommands = {
-    'remove-card': () => { removed.card = options.card ?? null; peer.removeCard(); },
-    'insert-card': () => { if (removed.card) peer.insertCard(removed.card); },
+    'remove-card': () => { removedCard = peer.removeCard() ?? removedCard; },
+    'insert-card': () => { if (removedCard) peer.insertCard(removedCard); },
     ...options.hostCommands,
   };
   /** @type {string[]} */

@@ -226,9 +226,12 @@ export async function startVscardPeer({ card = null } = {}) {
       currentCard = inserted;
       if (initialised) sendAtr(inserted);
     },
+    /** @returns {VscardCard | null} the card taken out, if any */
     removeCard() {
+      const removed = currentCard;
       currentCard = null;
       if (initialised) send(VSC.CardRemove, READER_ID);
+      return removed;
     },
     /** @returns {Promise<void>} */
     close() {
