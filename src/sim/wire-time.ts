@@ -3,21 +3,12 @@
  * clock cycles). The simulator uses it to show what a faster Fi/Di buys. The model adds minimum
  * character distances and turnaround gaps; it is a lower bound, as real readers only add to it.
  */
+import { baudRateDivisor, clockRateFactor, DI_CODES } from '../ccid/atr-tables';
 import { MalformedDataError } from '../ccid/errors';
 
 export type Protocol = 0 | 1;
 /** Who receives the characters: the card (sent by the reader) or the reader (sent by the card). */
 export type Direction = 'to-card' | 'to-reader';
-
-/** §8.3 Table 7: Fi and f(max) in kHz by the high nibble of TA1 (and of PPS1, §9.2). */
-const FI_TABLE: readonly (readonly [fi: number, fmaxKhz: number] | undefined)[] = [
-  [372, 4000], [372, 5000], [558, 6000], [744, 8000], [1116, 12000], [1488, 16000], [1860, 20000], undefined,
-  undefined, [512, 5000], [768, 7500], [1024, 10000], [1536, 15000], [2048, 20000], undefined, undefined,
-];
-/** §8.3 Table 8: Di by the low nibble of TA1 (and of PPS1). */
-const DI_TABLE: readonly (number | undefined)[] = [
-  undefined, 1, 2, 4, 8, 16, 32, 64, 12, 20, undefined, undefined, undefined, undefined, undefined, undefined,
-];
 
 export interface RateCode {
   readonly fi: number;
@@ -27,17 +18,19 @@ export interface RateCode {
 
 /** Decodes a TA1 / PPS1 byte; throws MalformedDataError for a reserved Fi or Di code. */
 export function decodeRateByte(what: string, value: number, offset: number): RateCode {
-  const f = FI_TABLE[(value >> 4) & 0x0f];
-  const di = DI_TABLE[value & 0x0f];
+  // The ISO 7816-3 §8.3 tables are pure data shared with the driver (Tables 7 and 8).
+  const f = clockRateFactor(value >> 4);
+  const di = baudRateDivisor(value);
   const hex = value.toString(16).toUpperCase().padStart(2, '0');
   if (f === undefined) throw new MalformedDataError(`${what} Fi`, offset, 'a defined Fi code (0-6, 9-D)', hex);
   if (di === undefined) throw new MalformedDataError(`${what} Di`, offset, 'a defined Di code (1-9)', hex);
-  return { fi: f[0], di, fmaxKhz: f[1] };
+  return { fi: f.fi, di, fmaxKhz: f.fmaxHz / 1000 };
 }
 
 /** True when (fi, di) are values the tables define (for parameters set from outside). */
 export function isDefinedRate(fi: number, di: number): boolean {
-  return FI_TABLE.some((f) => f?.[0] === fi) && DI_TABLE.includes(di);
+  const fiDefined = Array.from({ length: 16 }, (_, code) => clockRateFactor(code)?.fi).includes(fi);
+  return fiDefined && DI_CODES.some((c) => c.di === di);
 }
 
 export interface WireRate {
