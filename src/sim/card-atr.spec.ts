@@ -5,16 +5,6 @@ import { initialLink, readCardAtr } from './card-atr';
 
 const ECARD_ATR = fromHex('3B F0 13 00 00 81 31 FE 45 E8');
 
-function atrError(hex: string): MalformedDataError {
-  try {
-    readCardAtr(fromHex(hex));
-  } catch (e) {
-    if (e instanceof MalformedDataError) return e;
-    throw e;
-  }
-  throw new Error(`read ${hex} without error`);
-}
-
 describe('readCardAtr', () => {
   it('reads the eCard ATR: T=1 only, Fi 372 Di 4, IFSC 254, BWI 4 CWI 5, LRC', () => {
     const atr = readCardAtr(ECARD_ATR);
