@@ -10,7 +10,7 @@ if (root) {
     <App
       usb={usb}
       secureContext={window.isSecureContext}
-      loadTraining={async () => (await import('./sim/training')).createTrainingReader().device}
+      loadTraining={async () => (await import('./sim/training')).createTrainingDesk().reader.device}
     />,
     root,
   );

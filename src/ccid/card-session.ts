@@ -5,13 +5,14 @@
 import { exchangeApduLevel, type XfrBlock } from './apdu-level';
 import { parseAtr, type Atr } from './atr';
 import type { CcidClassDescriptor } from './descriptors';
-import { BadParameterError, CardMuteError, CardNotSupportedError, UnsupportedReaderError } from './errors';
+import { BadParameterError, CardMuteError, CardNotSupportedError, MalformedDataError, UnsupportedReaderError } from './errors';
 import { sendCompletingResponse } from './get-response';
 import { planProtocol, type ProtocolPlan, type ReaderCaps } from './negotiation';
 import { decodeProtocolData, encodeProtocolData } from './negotiation-parameters';
 import { PpsError, validatePpsResponse } from './negotiation-pps';
 import { transmitT0 } from './t0-tpdu';
-import { T1Host } from './t1-host';
+import { T1Host, type ReaderBuiltAnswer } from './t1-host';
+import type { SendApdu } from './get-response';
 
 /** What the session needs from its slot: CCID commands, already serialised. */
 export interface SessionIo {
@@ -32,7 +33,21 @@ export interface CardSession {
   /** T=1 block counts on TPDU readers (blocks per APDU are checked against the minimum). */
   readonly t1Stats: { readonly blocksSent: number; readonly blocksReceived: number } | null;
   transmit(apdu: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Sends a command APDU whose first transmission the reader makes itself (PC_to_RDR_Secure, USB
+   * CCID 1.1 §6.1.11), then completes the response as transmit() does (61xx). `send` gets the APDU
+   * template and the bTeoPrologue to put in the command: the T=1 prologue with the current N(S) on
+   * a TPDU T=1 reader, zeros where the reader frames the APDU itself. Nothing is ever sent twice.
+   */
+  transmitReaderBuilt(template: Uint8Array, send: ReaderBuiltSend): Promise<Uint8Array>;
 }
+
+export type ReaderBuiltSend = (template: Uint8Array, teoPrologue: Uint8Array) => Promise<ReaderBuiltAnswer>;
+
+/** bTeoPrologue where it is not significant (CCID 1.1 §6.1.11: only T=1 on a TPDU reader uses it). */
+const NO_PROLOGUE = new Uint8Array(3);
+/** NAD PCB LEN: the first three bytes of a T=1 block (ISO/IEC 7816-3 §11.3.1). */
+const T1_PROLOGUE_LENGTH = 3;
 
 const DEFAULT_SPEED = 0x11;
 
@@ -74,28 +89,33 @@ export async function openCardSession(
     // The reader runs the card protocol; it only needs the card's parameters (no PPS from us).
     if (plan?.parameters) await setParametersOrKeep(io, plan.protocol, plan.parameters, notes);
     const limits = { maxDataLength: descriptor.dwMaxCCIDMessageLength - 10, extended: level === 'extendedApdu' };
+    const send: SendApdu = (command) => exchangeApduLevel(command, io.xfrBlock, limits);
     return {
       atr,
       plan,
       notes,
       t1Stats: null,
-      transmit: (apdu) => sendCompletingResponse(apdu, (command) => exchangeApduLevel(command, io.xfrBlock, limits)),
+      transmit: (apdu) => sendCompletingResponse(apdu, send),
+      transmitReaderBuilt: (template, first) => sendCompletingResponse(template, firstThen(framedByReader(first), send)),
     };
   }
   if (!atr || !plan) throw new CardNotSupportedError('the card sent no usable ATR');
   const parameters = await agreeSpeed(io, plan, notes);
   if (parameters) await setParametersOrKeep(io, plan.protocol, parameters, notes);
-  const agreed = plan.readerNegotiates ? await readBackParameters(io, notes) : plan;
+  const agreed = plan.readerNegotiates ? await readBackParameters(io, plan, notes) : plan;
   if (agreed.protocol === 0) {
     const cla = descriptor.bClassGetResponse;
+    // bClassGetResponse 0xFF: echo the command's class (CCID 1.1 §5.1).
+    const send: SendApdu = (apdu) =>
+      transmitT0(apdu, async (tpdu) => (await io.xfrBlock(tpdu, 0)).data, cla === 0xff ? {} : { getResponseCla: cla });
     return {
       atr,
       plan,
       notes,
       t1Stats: null,
-      // bClassGetResponse 0xFF: echo the command's class (CCID 1.1 §5.1).
-      transmit: (apdu) =>
-        transmitT0(apdu, async (tpdu) => (await io.xfrBlock(tpdu, 0)).data, cla === 0xff ? {} : { getResponseCla: cla }),
+      transmit: send,
+      // The reader sends the template as a T=0 TPDU itself; a 61xx after it is fetched as usual.
+      transmitReaderBuilt: (template, first) => sendCompletingResponse(template, firstThen(framedByReader(first), send)),
     };
   }
   const host = new T1Host(
@@ -106,12 +126,37 @@ export async function openCardSession(
     { ifsc: agreed.ifsc, ifsd: plan.protocol === 1 ? plan.ifsd : 32, edc: agreed.edc },
   );
   if (plan.protocol === 1 && plan.sendIfsRequest) await host.negotiateIfsd();
+  const send: SendApdu = (command) => host.transmit(command);
   return {
     atr,
     plan,
     notes,
     t1Stats: host.stats,
-    transmit: (apdu) => sendCompletingResponse(apdu, (command) => host.transmit(command)),
+    transmit: (apdu) => sendCompletingResponse(apdu, send),
+    transmitReaderBuilt: (template, first) =>
+      sendCompletingResponse(
+        template,
+        firstThen((apdu) => host.transmitReaderBuilt(apdu, (block) => first(apdu, block.subarray(0, T1_PROLOGUE_LENGTH))), send),
+      ),
+  };
+}
+
+/** The reader frames the APDU itself (no prologue); a refusal becomes the error it carries. */
+function framedByReader(first: ReaderBuiltSend): SendApdu {
+  return async (template) => {
+    const result = await first(template, NO_PROLOGUE);
+    if ('notSent' in result) throw result.notSent;
+    return result.answer;
+  };
+}
+
+/** The first command goes through `first` (the reader's PIN entry), the ones after it (GET RESPONSE) through `rest`. */
+function firstThen(first: SendApdu, rest: SendApdu): SendApdu {
+  let used = false;
+  return (apdu) => {
+    if (used) return rest(apdu);
+    used = true;
+    return first(apdu);
   };
 }
 
@@ -150,10 +195,21 @@ async function setParametersOrKeep(io: SessionIo, protocol: number, data: Uint8A
   }
 }
 
-/** dwFeatures 0x40: the reader chose protocol and parameters; read them back. */
-async function readBackParameters(io: SessionIo, notes: string[]) {
-  const { protocol, data } = await io.getParameters();
-  const agreed = decodeProtocolData(protocol, data);
+/**
+ * dwFeatures 0x40: the reader chose protocol and parameters; read them back. A reader whose answer
+ * cannot be read (QEMU's usb-ccid sends dwLength 0 for its T=0 parameters) leaves the plan from the
+ * ATR, which is what such a reader negotiates from.
+ */
+async function readBackParameters(io: SessionIo, plan: ProtocolPlan, notes: string[]) {
+  let answer: { protocol: number; data: Uint8Array };
+  try {
+    answer = await io.getParameters();
+  } catch (error) {
+    if (!(error instanceof MalformedDataError)) throw error;
+    notes.push(`The reader's GetParameters answer could not be read (${error.message}); the ATR's parameters are assumed.`);
+    return plan;
+  }
+  const agreed = decodeProtocolData(answer.protocol, answer.data);
   notes.push(`The reader chose T=${agreed.protocol} by itself.`);
   return agreed;
 }

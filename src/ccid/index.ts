@@ -10,3 +10,16 @@ export type { TransportOptions, TransportStats, CommandOptions } from './transpo
 export { ApduTooLongError } from './apdu-level';
 export * from './errors';
 export { toHex, fromHex } from './bytes';
+export {
+  PinPadRequestError,
+  PinPadUnavailableError,
+  PinPadRefusalError,
+  PinPadTimeoutError,
+  PinPadCancelledError,
+  PinsDifferError,
+  PinLengthRefusedError,
+  pinEntryRefusal,
+} from './pinpad';
+export type { VerifyPinRequest, ModifyPinRequest, ConfirmMode, PinLength, PinEntryRefusal, PinPadUnavailableReason } from './pinpad';
+export { pinpadQuirk, PINPAD_QUIRKS } from './pinpad-quirks';
+export type { PinpadQuirk } from './pinpad-quirks';

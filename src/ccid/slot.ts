@@ -3,9 +3,10 @@
  * APDU travels (architecture.md, "Data path of one APDU").
  */
 import { openCardSession, type CardSession, type SessionIo } from './card-session';
-import { MalformedDataError, CardAbsentError, CardMuteError, CardNotPoweredError, CardProtocolError, BadParameterError } from './errors';
+import { MalformedDataError, CardAbsentError, CardMuteError, CardNotPoweredError, CardProtocolError, BadParameterError, ReaderProtocolError } from './errors';
 import type { CcidClassDescriptor, Voltage } from './descriptors';
 import type { IccStatus, Response } from './messages';
+import { enterPinOnPinpad, planModify, planVerify, type ModifyPinRequest, type PinEntryPlan, type VerifyPinRequest } from './pinpad';
 import type { CcidTransport, CommandOptions } from './transport';
 
 export interface SlotStatus {
@@ -109,11 +110,49 @@ export class CcidSlot {
 
   /** Sends a command APDU and returns the whole response APDU (data + SW1 SW2). */
   transmit(apdu: Uint8Array): Promise<Uint8Array> {
+    return this.#exclusive(async () => checkResponseApdu(await this.#poweredSession().transmit(apdu)));
+  }
+
+  /**
+   * The user types the PIN on the reader's keypad; the reader completes `apduHeader` with it and
+   * sends it to the card (pinpad.ts). Returns the card's response APDU. Refusals that cost no try:
+   * PinEntryCancelledError / PinEntryTimeoutError (bError) and PinPadRefusalError (SW 64xx); a
+   * reader whose PIN pad cannot be used: PinPadUnavailableError. Never retried.
+   */
+  verifyPinOnPinpad(request: VerifyPinRequest): Promise<Uint8Array> {
+    return this.#pinEntry(() => planVerify(request, this.#pinpadReader()));
+  }
+
+  /** As verifyPinOnPinpad, for a command that takes the current and/or new PIN (PIN modification). */
+  modifyPinOnPinpad(request: ModifyPinRequest): Promise<Uint8Array> {
+    return this.#pinEntry(() => planModify(request, this.#pinpadReader()));
+  }
+
+  #pinEntry(plan: () => PinEntryPlan): Promise<Uint8Array> {
     return this.#exclusive(async () => {
-      if (this.#removed) throw new CardAbsentError(`slot ${this.index}: the card was removed`, NO_CARD.bError, NO_CARD.iccStatus);
-      if (!this.#atr || !this.#session) throw new CardNotPoweredError(`slot ${this.index}: the card is not powered`);
-      return checkResponseApdu(await this.#session.transmit(apdu));
+      const planned = plan();
+      const session = this.#poweredSession();
+      return checkResponseApdu(await enterPinOnPinpad(session, planned, (data, timing) => this.#secure(data, timing)));
     });
+  }
+
+  #pinpadReader() {
+    const { vendorId, productId } = this.#transport.device;
+    return { descriptor: this.#descriptor, vendorId, productId };
+  }
+
+  async #secure(data: Uint8Array, timing: CommandOptions): Promise<Uint8Array> {
+    const r = await this.#command({ type: 'Secure', bwi: 0, levelParameter: 0, data }, timing);
+    if (r.type !== 'DataBlock') throw new MalformedDataError('Secure answer', 0, 'RDR_to_PC_DataBlock', r.type);
+    // CCID 1.1 §6.2.1: a PIN entry answer comes in one piece; this driver never asks for the rest.
+    if (r.chainParameter !== 0) throw new ReaderProtocolError(`Secure answered with bChainParameter 0x${r.chainParameter.toString(16)}`);
+    return r.data;
+  }
+
+  #poweredSession(): CardSession {
+    if (this.#removed) throw new CardAbsentError(`slot ${this.index}: the card was removed`, NO_CARD.bError, NO_CARD.iccStatus);
+    if (!this.#atr || !this.#session) throw new CardNotPoweredError(`slot ${this.index}: the card is not powered`);
+    return this.#session;
   }
 
   /** The reader saw the card come or go: whatever was powered is gone. */

@@ -8,7 +8,8 @@
  *  - once the card has answered with an I-block, nothing of the command is sent again;
  *  - when recovery fails, the link is resynchronized with S(RESYNCH) (Rule 6, Rule 7.4.2) and the
  *    APDU is NOT sent again: transmit() throws CardLinkError and the caller decides (a VERIFY that
- *    may have reached the card must not be replayed, or it may cost a PIN try).
+ *    may have reached the card must not be replayed, or it may cost a PIN try);
+ *  - a block a PIN pad reader built and sent for us (transmitReaderBuilt) is never sent again at all.
  * Everything is bounded: maxRetries answers without progress per block, maxWtxInARow S(WTX) in a
  * row, a response of at most 65,538 bytes. After a link error in the middle of an exchange, the
  * next call starts with S(RESYNCH), which carries no APDU.
@@ -44,6 +45,9 @@ export interface T1Options {
 export class T1UsageError extends CcidError {}
 /** The card ended the exchange with S(ABORT request) (§11.6.3.2 Rule 9); the command may or may not have run. */
 export class T1AbortedByCardError extends CardLinkError {}
+
+/** What a reader answered to an I-block it sent for us: the card's block, or why it sent none. */
+export type ReaderBuiltAnswer = { readonly answer: Uint8Array } | { readonly notSent: CcidError };
 
 /** Ne of at most 65,536 bytes plus SW1 SW2 (ISO/IEC 7816-4 §5.1). */
 export const MAX_RESPONSE_BYTES = 65_538;
@@ -133,7 +137,27 @@ export class T1Host {
   }
 
   /** Sends a whole command APDU, chained in I-blocks of at most IFSC bytes, and returns the whole response APDU. */
-  async transmit(apdu: Uint8Array): Promise<Uint8Array> {
+  transmit(apdu: Uint8Array): Promise<Uint8Array> {
+    return this.exchangeApdu(apdu);
+  }
+
+  /**
+   * Sends `apdu` in one I-block that the reader sends for us (USB CCID 1.1 §6.1.11, PC_to_RDR_Secure:
+   * the host gives NAD PCB LEN in bTeoPrologue; the reader inserts the PIN, sets LEN and computes the
+   * EDC). `sendBlock` gets the block as this engine would send it, with the current N(S), and returns
+   * the card's first answer; the rest (S(WTX), a chained answer, R-block recovery) runs here over the
+   * link, and N(S)/N(R) move on as after any APDU. When the reader sent nothing, its `notSent` error is
+   * thrown and the sequence numbers stay as they were. The block is never sent again (only the reader
+   * holds the PIN): a card asking for it again ends in S(RESYNCH) and CardLinkError.
+   */
+  transmitReaderBuilt(apdu: Uint8Array, sendBlock: (block: Uint8Array) => Promise<ReaderBuiltAnswer>): Promise<Uint8Array> {
+    if (apdu.length > this.ifsc) {
+      return Promise.reject(new T1UsageError(`T=1: a ${apdu.length}-byte APDU cannot go in one block (IFSC ${this.ifsc}); a PIN pad block is never chained`));
+    }
+    return this.exchangeApdu(apdu, sendBlock);
+  }
+
+  private async exchangeApdu(apdu: Uint8Array, readerBuilt?: (block: Uint8Array) => Promise<ReaderBuiltAnswer>): Promise<Uint8Array> {
     if (apdu.length === 0) throw new T1UsageError('T=1: an empty command APDU cannot be sent');
     if (this.desynchronized) await this.resynch();
     let offset = 0;
@@ -149,12 +173,18 @@ export class T1Host {
     const response: Uint8Array[] = [];
     let responseBytes = 0;
 
+    let via = readerBuilt;
     for (;;) {
-      const block = await this.screen(await this.send(turn), turn);
+      const answer = await this.send(turn, via);
+      via = undefined;
+      const block = await this.screen(answer, turn);
       if (!block) continue;
       if (unacknowledged) {
         const sent = unacknowledged;
         if (block.kind === 'R') {
+          if (block.nr === sent.ns && readerBuilt) {
+            return this.abandon('T=1: the card asked for the PIN pad block again', violation('T=1 R-block', `acknowledgement of I(${sent.ns})`, `request to repeat I(${sent.ns})`));
+          }
           if (block.nr === sent.ns) {
             // The card asks for the block it did not get (Rule 7.1 on its side): the one repeat allowed.
             await this.retry(turn, violation('T=1 R-block', `acknowledgement of I(${sent.ns})`, `request to repeat I(${sent.ns})`));
@@ -206,25 +236,31 @@ export class T1Host {
     }
   }
 
-  /** Sends turn.next; a WTX multiplier applies to this one wait only (Rule 3). */
-  private async send(turn: Turn): Promise<Answer> {
+  /**
+   * Sends turn.next over the link, or through `via` (a reader that builds the block itself); a WTX
+   * multiplier applies to this one wait only (Rule 3).
+   */
+  private async send(turn: Turn, via?: (block: Uint8Array) => Promise<ReaderBuiltAnswer>): Promise<Answer> {
     const bytes = encodeBlock(turn.next, this.edc);
     const bwi = turn.bwi;
     turn.last = turn.next;
     turn.bwi = 1;
-    this.stats.blocksSent += 1;
-    let reply: Uint8Array;
+    let result: ReaderBuiltAnswer;
     try {
-      reply = await this.link.exchange(bytes, bwi);
+      result = via ? await via(bytes) : { answer: await this.link.exchange(bytes, bwi) };
     } catch (error) {
+      this.stats.blocksSent += 1;
       // No block within BWT counts as an invalid block, reported as "other error" (Rule 7.1).
       if (error instanceof CardMuteError) return { fault: 'other', cause: error };
       this.desynchronized = true;
       throw error;
     }
+    // The reader sent no block (it refused the command, the user cancelled): the link is as it was.
+    if ('notSent' in result) throw result.notSent;
+    this.stats.blocksSent += 1;
     this.stats.blocksReceived += 1;
     try {
-      return { block: decodeBlock(reply, this.edc) };
+      return { block: decodeBlock(result.answer, this.edc) };
     } catch (error) {
       if (error instanceof T1BlockError) return { fault: error.fault === 'edc' ? 'edc' : 'other', cause: error };
       throw error;

@@ -371,7 +371,10 @@ export class CcidTransport {
       }
       return true;
     }
-    if (response.slot !== pending.slot || response.type !== pending.expects) {
+    // A failed command may come back as a SlotStatus (QEMU's usb-ccid answers Secure so): its bError
+    // still says why; any other message type is out of protocol.
+    const typeAccepted = response.type === pending.expects || response.commandStatus === 'failed';
+    if (response.slot !== pending.slot || !typeAccepted) {
       this.#settle(pending.seq, (p) =>
         p.reject(
           new ReaderProtocolError(

@@ -20,6 +20,7 @@ import type { CcidClassDescriptor } from '../ccid/descriptors';
 import { concatBytes } from '../ccid/bytes';
 import type { UsbFunction } from './virtual-usb-device';
 import type { VirtualCard } from './virtual-card';
+import type { VirtualPinpad } from './virtual-pinpad';
 
 /** bError values a reader sends (CCID 1.1 §6.2.6). */
 export const ReaderError = {
@@ -100,6 +101,8 @@ interface FirmwareSetup {
   readonly dataRates: readonly number[];
   readonly endpoints: FirmwareEndpoints;
   readonly link: CardLink;
+  /** The keypad of a PIN pad reader; without one, PC_to_RDR_Secure is not supported. */
+  readonly pinpad: VirtualPinpad | null;
 }
 
 /** Default protocol data after power-on: T=0 with Fi/Di 372/1 (CCID 1.1 §6.1.7, ISO 7816-3 §8.1). */
@@ -230,7 +233,29 @@ export class CcidFirmware implements UsbFunction {
       this.#send(encodeResponse(emptyFields(RESPONSE_TO[command.type]), this.#status(slot, seq, 'failed', ReaderError.slotBusy)));
       return;
     }
+    if (command.type === 'Secure' && this.#setup.pinpad && state.card && state.powered) {
+      this.#secure(slot, seq, this.#setup.pinpad, state.card, command.data);
+      return;
+    }
     this.#schedule(slot, seq, () => this.#execute(slot, command));
+  }
+
+  /** PC_to_RDR_Secure (CCID 1.1 §6.1.11): the slot stays busy while the user types, then the reader talks to the card. */
+  #secure(slot: number, seq: number, pinpad: VirtualPinpad, card: VirtualCard, data: Uint8Array): void {
+    const s = this.#slot(slot);
+    const { descriptor, link } = this.#setup;
+    // T=1 protocol data byte 1, bmTCCKST1: bit 0 set = CRC (CCID 1.1 §6.1.7).
+    const crc = ((s.parameters[1] ?? 0) & 0x01) !== 0;
+    const t1Edc = descriptor.exchangeLevel === 'tpdu' && s.protocol === 1 ? (crc ? 'crc' : 'lrc') : null;
+    const entry = pinpad.secure({ data, pinSupport: descriptor.bPINSupport, t1Edc, exchange: (bytes) => link.exchange(card, bytes) });
+    s.busy = { seq, cancel: entry.abort };
+    void entry.answer.then((answer) => {
+      if (s.busy?.seq !== seq) return; // aborted meanwhile
+      s.busy = null;
+      const ok = 'data' in answer;
+      const fields: ResponseFields = ok ? { type: 'DataBlock', data: answer.data } : { type: 'DataBlock' };
+      this.#send(encodeResponse(fields, this.#status(slot, seq, ok ? 'ok' : 'failed', ok ? 0 : answer.error)));
+    });
   }
 
   /* ---- answering ----------------------------------------------------------------------------------- */
@@ -332,7 +357,8 @@ export class CcidFirmware implements UsbFunction {
       case 'Escape':
         return fail({ type: 'Escape' }, ReaderError.commandNotSupported);
       case 'Secure':
-        return fail({ type: 'DataBlock' }, ReaderError.commandNotSupported);
+        // No keypad (QEMU's usb-ccid answers so despite bPINSupport), or no powered card to send to.
+        return fail({ type: 'DataBlock' }, this.#setup.pinpad ? ReaderError.iccMute : ReaderError.commandNotSupported);
       case 'T0Apdu':
       case 'Mechanical':
         return fail({ type: 'SlotStatus' }, ReaderError.commandNotSupported);

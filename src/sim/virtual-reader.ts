@@ -4,10 +4,12 @@
  */
 import { fromHex } from '../ccid/bytes';
 import { parseCcidClassDescriptor, type CcidClassDescriptor } from '../ccid/descriptors';
+import { pinpadQuirk } from '../ccid/pinpad-quirks';
 import { CcidFirmware, type AnswerPlan, type CardLink } from './ccid-firmware';
 import { cardLinkFor } from './card-links';
 import type { EndpointSpec } from './usb-descriptors';
 import type { VirtualCard } from './virtual-card';
+import { createVirtualPinpad, type VirtualPinpad, type VirtualPinpadOptions } from './virtual-pinpad';
 import { VirtualUsbDevice, type PlatformPolicy } from './virtual-usb-device';
 
 export interface VirtualReaderOptions {
@@ -30,6 +32,11 @@ export interface VirtualReaderOptions {
   readonly policy?: PlatformPolicy;
   /** Overrides how the reader talks to its card (default: from the exchange level). */
   readonly link?: CardLink;
+  /**
+   * A keypad for PC_to_RDR_Secure (for the operations bPINSupport announces), behaving as the
+   * reader's quirk row says (src/ccid/pinpad-quirks.ts). Without one, Secure is "not supported".
+   */
+  readonly pinpad?: boolean | VirtualPinpadOptions;
 }
 
 export interface VirtualReader {
@@ -49,7 +56,8 @@ export interface VirtualReader {
   stallNext(direction: USBDirection): void;
   /** Protocol violations seen by the USB layer and the firmware. */
   violations(): string[];
-  readonly pinpad: null;
+  /** The reader's keypad and display; null when the reader has none. */
+  readonly pinpad: VirtualPinpad | null;
 }
 
 const BULK_OUT = 1;
@@ -83,6 +91,10 @@ export function createVirtualReader(options: VirtualReaderOptions): VirtualReade
     serialNumber: options.serialNumber ?? 'VIRTUAL-0001',
   };
   const cards = new Map<number, VirtualCard>();
+  // The keypad is hardware: it survives re-plugging, scripts and listeners included.
+  const pinpad = options.pinpad
+    ? createVirtualPinpad(pinpadQuirk(layout.vendorId, layout.productId), options.pinpad === true ? {} : options.pinpad)
+    : null;
 
   const boot = (): { device: VirtualUsbDevice; firmware: CcidFirmware } => {
     const firmware = new CcidFirmware({
@@ -91,6 +103,7 @@ export function createVirtualReader(options: VirtualReaderOptions): VirtualReade
       dataRates: options.dataRates ?? [],
       endpoints: { bulkIn: BULK_IN, interruptIn: withInterrupt ? INTERRUPT_IN : null },
       link: options.link ?? cardLinkFor(descriptor),
+      pinpad,
     });
     const device = new VirtualUsbDevice(layout, identity, firmware, options.policy);
     firmware.attach((endpoint, message) => device.queueIn(endpoint, message));
@@ -132,6 +145,6 @@ export function createVirtualReader(options: VirtualReaderOptions): VirtualReade
     violations() {
       return [...current.device.violations, ...current.firmware.violations];
     },
-    pinpad: null,
+    pinpad,
   };
 }

@@ -1,0 +1,104 @@
+/**
+ * The runner of the flows: each flow is a table of named states, each state one step that returns
+ * the next state's name or the final outcome. The runner reports every state (the UI shows "Nu
+ * scoateți cardul" while the card works), watches the slot for a removed or swapped card, and turns
+ * the driver's typed errors that have an official code into outcomes.
+ */
+import {
+  CardAbsentError,
+  CcidTimeoutError,
+  DeviceDisconnectedError,
+  PinEntryCancelledError,
+  PinEntryTimeoutError,
+  PinPadRefusalError,
+  type CcidReader,
+  type CcidSlot,
+} from '../ccid';
+import { outcomeForStatusWord, outcomeOf, type CardOperation, type Outcome, type UnblockAuthority } from '../card';
+import { PinEntryAbandonedError, ScreenPinsDifferError, type PinSource } from './pin-source';
+
+export interface FlowContext {
+  readonly reader: CcidReader;
+  readonly slot: CcidSlot;
+  readonly pins: PinSource;
+  /** Asked when one try is left, before the PIN is asked for; true to go on. */
+  readonly confirmLastTry: () => Promise<boolean>;
+  /** Confirms the CAS unblock before a reset; none: the card itself decides (6982 → -36). */
+  readonly authority?: UnblockAuthority;
+  readonly onState?: (state: FlowState) => void;
+}
+
+export interface FlowState {
+  readonly flow: string;
+  readonly state: string;
+  /** The card is working: it must not be removed. */
+  readonly cardBusy: boolean;
+}
+
+export type Step<S extends string, M> = (ctx: FlowContext, memo: M) => Promise<S | Outcome>;
+
+export interface Machine<S extends string, M> {
+  readonly name: string;
+  /** What the status words of the PIN step mean (select / tries-left steps say their own). */
+  readonly operation: CardOperation;
+  readonly start: S;
+  readonly states: Readonly<Record<S, Step<S, M>>>;
+  /** States in which the card is not touched (waiting for the user). */
+  readonly idle?: readonly S[];
+  readonly memo: () => M;
+}
+
+/** No flow has more states than this; a cycle is a bug, stopped here. */
+const MAX_TRANSITIONS = 32;
+
+export async function runMachine<S extends string, M>(machine: Machine<S, M>, ctx: FlowContext): Promise<Outcome> {
+  const watch = watchSlot(ctx.reader, ctx.slot.index);
+  const memo = machine.memo();
+  let state: S = machine.start;
+  try {
+    for (let transition = 0; transition < MAX_TRANSITIONS; transition++) {
+      ctx.onState?.({ flow: machine.name, state, cardBusy: !(machine.idle ?? []).includes(state) });
+      const next = await machine.states[state](ctx, memo);
+      const moved = watch.outcome();
+      if (moved) return moved;
+      if (typeof next !== 'string') return next;
+      state = next;
+    }
+    throw new Error(`flow ${machine.name}: more than ${MAX_TRANSITIONS} transitions`);
+  } catch (error) {
+    return watch.outcome() ?? outcomeOfError(machine.operation, error);
+  } finally {
+    watch.stop();
+    ctx.onState?.({ flow: machine.name, state: 'done', cardBusy: false });
+  }
+}
+
+/** The driver errors a provider can meet mid-flow, as outcomes with their official codes. */
+function outcomeOfError(operation: CardOperation, error: unknown): Outcome {
+  if (error instanceof CardAbsentError) return outcomeOf('no-card');
+  if (error instanceof DeviceDisconnectedError) return outcomeOf('reader-not-connected');
+  if (error instanceof CcidTimeoutError) return outcomeOf('timeout');
+  // PIN pad refusals (PC/SC part 10 §2.5.2/§2.5.3) and the screen's own: nothing reached the card.
+  if (error instanceof PinPadRefusalError) return outcomeForStatusWord(operation, error.statusWord);
+  if (error instanceof PinEntryTimeoutError) return outcomeForStatusWord(operation, 0x6400);
+  if (error instanceof PinEntryCancelledError || error instanceof PinEntryAbandonedError) {
+    return outcomeForStatusWord(operation, 0x6401);
+  }
+  if (error instanceof ScreenPinsDifferError) return outcomeForStatusWord(operation, 0x6402);
+  throw error;
+}
+
+/** Removal during a flow ends it: -8 when the slot stays empty, -61 when another card came in. */
+function watchSlot(reader: CcidReader, slot: number) {
+  let removed = false;
+  let present = true;
+  const stop = reader.on('slotchange', (change) => {
+    if (change.slot !== slot) return;
+    if (!change.present) removed = true;
+    present = change.present;
+  });
+  return {
+    stop,
+    outcome: (): Outcome | null => (removed ? outcomeOf(present ? 'card-swapped' : 'no-card') : null),
+  };
+}

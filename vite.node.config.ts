@@ -1,0 +1,42 @@
+/**
+ * Node bundles of what runs without TypeScript (npm run build:node → dist-node/):
+ *   ecard-pin.mjs    the `ecard-pin` CLI (cli/ecard-pin.ts)
+ *   guest-suite.mjs  the QEMU suite inside the guest (tests/qemu/guest-suite.ts; Node 20, read-only 9p)
+ *   qemu-host.mjs    the suite's card models and plan for the host's VSCard peer (tests/qemu/host.ts)
+ * dist-node/ sits inside the repo so that `usb` resolves from its node_modules in the guest too;
+ * it carries its own .gitignore. `vitest run --config vite.node.config.ts` runs the cli/ and
+ * tests/qemu/ specs (npm run test:cli).
+ */
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  build: {
+    ssr: true, // Node target: node_modules (usb) and node: builtins stay external
+    target: 'node20',
+    outDir: 'dist-node',
+    emptyOutDir: true,
+    minify: false,
+    sourcemap: true,
+    rolldownOptions: {
+      input: {
+        'ecard-pin': 'cli/ecard-pin.ts',
+        'guest-suite': 'tests/qemu/guest-suite.ts',
+        'qemu-host': 'tests/qemu/host.ts',
+      },
+      output: { format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' },
+    },
+  },
+  plugins: [
+    {
+      name: 'ignore-output-dir',
+      generateBundle() {
+        this.emitFile({ type: 'asset', fileName: '.gitignore', source: '# build output of vite.node.config.ts\n*\n' });
+      },
+    },
+  ],
+  test: {
+    include: ['cli/**/*.spec.ts', 'tests/qemu/**/*.spec.ts'],
+    environment: 'node',
+    testTimeout: 20_000,
+  },
+});
