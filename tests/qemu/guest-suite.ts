@@ -14,14 +14,16 @@ import {
   CardNotSupportedError,
   CcidReader,
   CommandNotSupportedError,
+  PinPadUnavailableError,
   toHex,
   type SlotChange,
 } from '../../src/ccid';
 import { ECARD_ATR } from '../../cli/ecard-apdus';
 import { findCcidCandidates } from '../../cli/node-usb';
 import { withParametersCorrection, type ParametersCorrection } from './qemu-parameters-quirk';
-import { T0_TEST_ATR } from './t0-test-card';
-import { CASE_APDUS, CHECK_APDU, HOST_COMMAND, type PlannedApdu } from './suite-plan';
+import { T0_TEST_ATR, TEST_PIN } from './t0-test-card';
+import { pinpadSource, screenSource } from '../../src/flows';
+import { CASE_APDUS, CHECK_APDU, HOST_COMMAND, SCREEN_VERIFY, type PlannedApdu } from './suite-plan';
 
 const QEMU_CCID = { vendorId: 0x08e6, productId: 0x4433 };
 const SLOT_CHANGE_TIMEOUT_MS = 30_000;
@@ -223,6 +225,30 @@ async function main(): Promise<void> {
     const error = await rejection(r.transport.execute(0, { type: 'Secure', bwi: 0, levelParameter: 0, data: pinVerifyData() }), 'Secure');
     const refused = checkInstance(error, CommandNotSupportedError, 'PC_to_RDR_Secure');
     return `bError 0x${refused.bError.toString(16).padStart(2, '0')}, ICC status ${refused.iccStatus}`;
+  });
+
+  await test("slot.verifyPinOnPinpad reports the PIN pad unavailable ('not-supported'), nothing reaches the card", async () => {
+    const slot = requireReader(opened.reader).slots[0];
+    check(slot !== undefined, 'slot 0');
+    const request = { apduHeader: Uint8Array.of(0x00, 0x20, 0x00, 0x01), pinLength: { min: 4, max: 4 }, timeoutSeconds: 30 };
+    const error = checkInstance(await rejection(slot.verifyPinOnPinpad(request), 'verifyPinOnPinpad'), PinPadUnavailableError, 'verifyPinOnPinpad');
+    check(error.reason === 'not-supported', `reason not-supported, got ${error.reason}`);
+    return error.message;
+  });
+
+  await test('the flows fall back to the screen keypad: the typed PIN goes out as one VERIFY', async () => {
+    const r = requireReader(opened.reader);
+    const slot = r.slots[0];
+    check(slot !== undefined, 'slot 0');
+    const typed = String.fromCharCode(...TEST_PIN);
+    const pins = pinpadSource(screenSource(async () => typed));
+    const { bulkOut } = r.transport.stats;
+    const response = await pins.send(slot, { kind: 'verify', prompt: 'pin', length: TEST_PIN.length });
+    apdusSent++;
+    checkBytes(response, SCREEN_VERIFY.response, 'response APDU');
+    // One Secure refused by the reader, then one XfrBlock: the PIN went to the card once.
+    check(r.transport.stats.bulkOut - bulkOut === 2, `1 Secure + 1 XfrBlock, got ${r.transport.stats.bulkOut - bulkOut} bulk OUT`);
+    return `${toHex(response)} after the fallback`;
   });
 
   await test('the reader still works after the refused PC_to_RDR_Secure', () => exchange(requireReader(opened.reader), CHECK_APDU));

@@ -6,7 +6,7 @@
 import { fromHex, toHex } from '../../src/ccid';
 import { concatBytes } from '../../src/ccid/bytes';
 import { SELECT_ECARD_APPLICATION, VERIFY_PIN_STATUS } from '../../cli/ecard-apdus';
-import { ECARD_AID, TEST_FCI } from './t0-test-card';
+import { ECARD_AID, TEST_FCI, TEST_PIN } from './t0-test-card';
 
 export interface Exchange {
   readonly command: Uint8Array;
@@ -62,6 +62,13 @@ export const CASE_APDUS: readonly PlannedApdu[] = [
   },
 ];
 
+/** The flows' fallback after the refused PIN pad: the screen keypad's VERIFY with the typed PIN. */
+export const SCREEN_VERIFY: PlannedApdu = {
+  name: 'screen keypad fallback: VERIFY with the typed PIN',
+  ...x(concatBytes([fromHex('00 20 00 01 04'), TEST_PIN]), '90 00'),
+  tpdus: [x(concatBytes([fromHex('00 20 00 01 04'), TEST_PIN]), '90 00')],
+};
+
 /** Sent after the refused PC_to_RDR_Secure and after reinsertion: the reader must still work. */
 export const CHECK_APDU: PlannedApdu = verify;
 
@@ -79,6 +86,7 @@ export const HOST_COMMAND = {
 export function plannedApduSequence(): readonly { readonly name: string; readonly tpdus: readonly Exchange[] }[] {
   return [
     ...CASE_APDUS,
+    { name: SCREEN_VERIFY.name, tpdus: SCREEN_VERIFY.tpdus },
     { name: 'after PC_to_RDR_Secure: VERIFY', tpdus: CHECK_APDU.tpdus },
     { name: 'after reinsertion: VERIFY', tpdus: CHECK_APDU.tpdus },
     { name: 'probe: SELECT the eCard application', tpdus: PROBE_TPDUS.slice(0, 1) },

@@ -41,7 +41,8 @@ describe('createT0TestCard', () => {
     expect(send(card, '00 20 00 01')).toBe('67 00');
     expect(send(card, '00 A4 04 0C 0B A0 00 00 00 03 10 10 00 00 00 00')).toBe('6A 82');
     expect(send(card, '00 A4 04 0C 05 E8 28')).toBe('67 00');
-    expect(send(card, '00 20 00 01 04 31 32 33 34')).toBe('69 85');
+    expect(send(card, '00 20 00 01 04 31 32 33 34')).toBe('90 00');
+    expect(send(card, '00 20 00 01 04 31 32 33 35')).toBe('69 85');
     expect(send(card, '00 DA 01 01 00')).toBe('67 00');
     expect(send(card, '00 B0 00 00 10')).toBe('6D 00');
   });
@@ -63,8 +64,8 @@ describe('the suite plan against the driver T=0 mapping', () => {
     expect(results).toEqual(CASE_APDUS.map((apdu) => toHex(apdu.response)));
   });
 
-  it('counts 12 TPDUs for the 10 APDUs of a full run (cases 4 and 6Cxx cost two)', () => {
+  it('counts 13 TPDUs for the 11 APDUs of a full run (cases 4 and 6Cxx cost two)', () => {
     const sequence = plannedApduSequence();
-    expect([sequence.length, sequence.flatMap((apdu) => apdu.tpdus).length]).toEqual([10, 12]);
+    expect([sequence.length, sequence.flatMap((apdu) => apdu.tpdus).length]).toEqual([11, 13]);
   });
 });

@@ -75,8 +75,10 @@ export function createT0TestCard(options: T0TestCardOptions = {}): VirtualCard {
         return Uint8Array.of(...SW.ok);
       case INS.verify:
         if (p1 !== 0x00 || p2 !== 0x01) return Uint8Array.of(...SW.wrongP1P2);
-        if (p3 !== 0 || body.length > 0) return Uint8Array.of(...SW.conditionsNotSatisfied);
-        return Uint8Array.of(0x63, 0xc0 | triesLeft);
+        if (p3 === 0 && body.length === 0) return Uint8Array.of(0x63, 0xc0 | triesLeft);
+        // The test PIN typed on the screen keypad when the PIN pad is refused (ASCII "1234").
+        if (body.length === TEST_PIN.length && body.every((b, i) => b === TEST_PIN[i])) return Uint8Array.of(...SW.ok);
+        return Uint8Array.of(...SW.conditionsNotSatisfied);
       default:
         return Uint8Array.of(...SW.insNotSupported);
     }
@@ -97,6 +99,9 @@ function sendOut(waiting: Uint8Array, expected: number, keep: (rest: Uint8Array)
   }
   return concatBytes([waiting, Uint8Array.of(...SW.ok)]);
 }
+
+/** The PIN the suite "types" on the screen keypad, as the card compares it (ASCII digits). */
+export const TEST_PIN = Uint8Array.of(0x31, 0x32, 0x33, 0x34);
 
 /** A card that answers with the eCard's ATR (T=1 only): on a T=0-only reader it never gets a command. */
 export function createEcardAtrCard(atr: Uint8Array): VirtualCard {
