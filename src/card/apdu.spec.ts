@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { fromHex, toHex, MalformedDataError } from '../ccid';
-import { ApduBuildError, SW, buildCommandApdu, counterOf, counterSw, formatSw, parseResponseApdu, swBytes } from './apdu';
+import { ApduBuildError, buildCommandApdu, counterOf, counterSw, formatSw, parseResponseApdu, swBytes } from './apdu';
 
 describe('buildCommandApdu', () => {
   it('builds a case 1 command from the header alone', () => {
@@ -72,28 +72,5 @@ describe('status words', () => {
   });
   it('turns a status word into its two bytes', () => {
     expect(toHex(swBytes(0x6983))).toBe('69 83');
-  });
-  it('holds the ISO/IEC 7816-4 and PC/SC part 10 values the profile relies on', () => {
-    expect(SW).toEqual({
-      OK: 0x9000,
-      FILE_DEACTIVATED: 0x6283,
-      COUNTER: 0x63c0,
-      PIN_PAD_TIMEOUT: 0x6400,
-      PIN_PAD_CANCELLED: 0x6401,
-      PIN_PAD_MISMATCH: 0x6402,
-      PIN_PAD_LENGTH: 0x6403,
-      WRONG_LENGTH: 0x6700,
-      SECURITY_NOT_SATISFIED: 0x6982,
-      AUTHENTICATION_BLOCKED: 0x6983,
-      REFERENCE_DATA_NOT_USABLE: 0x6984,
-      CONDITIONS_NOT_SATISFIED: 0x6985,
-      NO_CURRENT_EF: 0x6986,
-      WRONG_DATA: 0x6a80,
-      FUNCTION_NOT_SUPPORTED: 0x6a81,
-      FILE_NOT_FOUND: 0x6a82,
-      WRONG_P1_P2: 0x6a86,
-      INS_NOT_SUPPORTED: 0x6d00,
-      CLA_NOT_SUPPORTED: 0x6e00,
-    });
   });
 });

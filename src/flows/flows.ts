@@ -2,9 +2,10 @@
  * The eCard procedures (../shared/seed/notice-en.md, ../shared/docs/ecard.md), one machine each.
  * A PIN command is sent only from the `enter` state, once, with what the user just typed.
  */
-import { outcomeForStatusWord, outcomeOf, parseResponseApdu, type Outcome } from '../card';
+import { outcomeForStatusWord, outcomeOf, parseResponseApdu, type Outcome, type OutcomeKind } from '../card';
 import { cardMemo, isActive, lastTryAgreed, powerStep, readTriesLeft, selectStep, type CardMemo } from './card-steps';
 import { runMachine, type FlowContext, type Machine } from './machine';
+import type { PinCommand } from './pin-source';
 
 const PIN_LENGTH = 4;
 const TRANSPORT_PIN_LENGTH = 3;
@@ -25,11 +26,14 @@ export function checkCard(ctx: FlowContext): Promise<Outcome> {
 
 type PinStates = 'power' | 'select' | 'tries' | 'confirm' | 'enter';
 
-/** Verify PIN: the holder types the PIN; a wrong one costs a try (shown), the last try is warned. */
-export function verifyPin(ctx: FlowContext): Promise<Outcome> {
-  const machine: Machine<PinStates, CardMemo> = {
-    name: 'verify-pin',
-    operation: 'verify',
+/**
+ * A PIN command on an active card: read tries left, warn before the last one (declined: `declined`),
+ * then send `command` once with what the user types.
+ */
+function pinOnActiveCard(name: string, operation: 'verify' | 'change', declined: OutcomeKind, command: PinCommand): Machine<PinStates, CardMemo> {
+  return {
+    name,
+    operation,
     start: 'power',
     memo: cardMemo,
     idle: ['confirm'],
@@ -39,11 +43,15 @@ export function verifyPin(ctx: FlowContext): Promise<Outcome> {
         const status = await readTriesLeft(c, memo);
         return isActive(status) ? 'confirm' : status;
       },
-      confirm: async (c, memo) => ((await lastTryAgreed(c, status(memo))) ? 'enter' : outcomeOf('entry-cancelled')),
-      enter: async (c) => answer('verify', await c.pins.send(c.slot, { kind: 'verify', prompt: 'pin', length: PIN_LENGTH })),
+      confirm: async (c, memo) => ((await lastTryAgreed(c, status(memo))) ? 'enter' : outcomeOf(declined)),
+      enter: async (c) => answer(operation, await c.pins.send(c.slot, command)),
     },
   };
-  return runMachine(machine, ctx);
+}
+
+/** Verify PIN: the holder types the PIN; a wrong one costs a try (shown), the last try is warned. */
+export function verifyPin(ctx: FlowContext): Promise<Outcome> {
+  return runMachine(pinOnActiveCard('verify-pin', 'verify', 'entry-cancelled', { kind: 'verify', prompt: 'pin', length: PIN_LENGTH }), ctx);
 }
 
 /** Activate a new card: transport PIN → the holder's own 4-digit PIN. */
@@ -102,24 +110,8 @@ export function resetPin(ctx: FlowContext): Promise<Outcome> {
 
 /** Schimbă PIN eCard (notice steps 4–8): current, new, confirm. "PINs differ" spends no try. */
 export function changePin(ctx: FlowContext): Promise<Outcome> {
-  const machine: Machine<PinStates, CardMemo> = {
-    name: 'change-pin',
-    operation: 'change',
-    start: 'power',
-    memo: cardMemo,
-    idle: ['confirm'],
-    states: {
-      ...common,
-      tries: async (c, memo) => {
-        const status = await readTriesLeft(c, memo);
-        return isActive(status) ? 'confirm' : status;
-      },
-      confirm: async (c, memo) => ((await lastTryAgreed(c, status(memo))) ? 'enter' : outcomeOf('change-cancelled')),
-      enter: async (c) =>
-        answer('change', await c.pins.send(c.slot, { kind: 'change', currentPrompt: 'current', currentLength: PIN_LENGTH, newLength: PIN_LENGTH })),
-    },
-  };
-  return runMachine(machine, ctx);
+  const command: PinCommand = { kind: 'change', currentPrompt: 'current', currentLength: PIN_LENGTH, newLength: PIN_LENGTH };
+  return runMachine(pinOnActiveCard('change-pin', 'change', 'change-cancelled', command), ctx);
 }
 
 function answer(operation: Parameters<typeof outcomeForStatusWord>[0], response: Uint8Array): Outcome {

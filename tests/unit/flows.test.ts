@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { CcidReader, type CcidSlot } from '../../src/ccid';
 import type { Outcome } from '../../src/card';
-import { activateCard, changePin, checkCard, pinpadSource, resetPin, screenSource, verifyPin, type FlowContext, type PinPrompt, type PinSource } from '../../src/flows';
+import { activateCard, changePin, checkCard, pinpadSource, resetPin, screenSource, theOnlyReader, verifyPin, type FlowContext, type PinPrompt, type PinSource } from '../../src/flows';
 import { createCasConsole, createVirtualEcard, type VirtualEcard, type VirtualEcardOptions, type VirtualReader } from '../../src/sim';
 import { virtualReader } from '../support/readers';
 
@@ -249,4 +249,12 @@ describe('tries consumed == wrong PINs the user entered (fast-check, seed 4242)'
     );
     expect(runs).toBe(10_000);
   }, 300_000);
+});
+
+describe('which reader', () => {
+  it('needs exactly one: none → -9, several → -10', () => {
+    expect(theOnlyReader([])).toMatchObject({ code: -9 });
+    expect(theOnlyReader(['a', 'b'])).toMatchObject({ code: -10 });
+    expect(theOnlyReader(['a'])).toBe('a');
+  });
 });
