@@ -1,19 +1,14 @@
-/**
- * The few eCard facts the probe needs (shared/docs/ecard.md). They live here until src/card
- * exports the eCard profile; then the probe should take them from there.
- */
-import { fromHex, toHex } from '../src/ccid';
+/** The eCard facts the probe needs, from the card profile (src/card, one table with its sources). */
+import { counterOf, ecardAtr, isEcardAtr, parseResponseApdu, selectEcardApdu, triesLeftApdu, SW } from '../src/card';
 
 /** "Healthcare card Romania" in pcsc-tools' smartcard_list.txt: T=1 only. */
-export const ECARD_ATR = fromHex('3B F0 13 00 00 81 31 FE 45 E8');
-/** SELECT by AID E8 28 BD 08 0F D6 42 00 00 01 01, P2 0C: no response data ([sdk]). */
-export const SELECT_ECARD_APPLICATION = fromHex('00 A4 04 0C 0B E8 28 BD 08 0F D6 42 00 00 01 01');
-/** VERIFY of PIN reference 01 without data: asks for the PIN status, spends no try (ISO/IEC 7816-4 §11.5.6). */
-export const VERIFY_PIN_STATUS = fromHex('00 20 00 01');
+export const ECARD_ATR = ecardAtr();
+/** SELECT of the eCard application by its AID. */
+export const SELECT_ECARD_APPLICATION = selectEcardApdu();
+/** VERIFY without data: the PIN status, no try spent (ISO/IEC 7816-4 §11.5.6). */
+export const VERIFY_PIN_STATUS = triesLeftApdu();
 
-export function isEcardAtr(atr: Uint8Array): boolean {
-  return toHex(atr) === toHex(ECARD_ATR);
-}
+export { isEcardAtr };
 
 export type PinStatus =
   | { readonly kind: 'triesLeft'; readonly tries: number }
@@ -24,13 +19,14 @@ export type PinStatus =
 /** Reads the status word of VERIFY without data: 63Cx = x tries left, 6983 = blocked, 9000 = verified. */
 export function pinStatusOf(response: Uint8Array): PinStatus {
   const sw = statusWord(response);
-  if ((sw & 0xfff0) === 0x63c0) return { kind: 'triesLeft', tries: sw & 0x0f };
-  if (sw === 0x6983) return { kind: 'blocked' };
-  if (sw === 0x9000) return { kind: 'alreadyVerified' };
+  const tries = counterOf(sw);
+  if (tries !== null) return { kind: 'triesLeft', tries };
+  if (sw === SW.AUTHENTICATION_BLOCKED) return { kind: 'blocked' };
+  if (sw === SW.OK) return { kind: 'alreadyVerified' };
   return { kind: 'unexpected', sw };
 }
 
-/** SW1 SW2 of a response APDU as one number (the driver guarantees at least 2 bytes). */
+/** SW1 SW2 of a response APDU as one number. */
 export function statusWord(response: Uint8Array): number {
-  return ((response[response.length - 2] ?? 0) << 8) | (response[response.length - 1] ?? 0);
+  return parseResponseApdu(response).sw;
 }
