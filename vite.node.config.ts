@@ -3,6 +3,7 @@
  *   ecard-pin.mjs    the `ecard-pin` CLI (cli/ecard-pin.ts)
  *   guest-suite.mjs  the QEMU suite inside the guest (tests/qemu/guest-suite.ts; Node 20, read-only 9p)
  *   qemu-host.mjs    the suite's card models and plan for the host's VSCard peer (tests/qemu/host.ts)
+ *   bench.mjs        `npm run bench` (bench/bench.ts)
  * dist-node/ sits inside the repo so that `usb` resolves from its node_modules in the guest too;
  * it carries its own .gitignore. `vitest run --config vite.node.config.ts` runs the cli/ and
  * tests/qemu/ specs (npm run test:cli).
@@ -22,6 +23,7 @@ export default defineConfig({
         'ecard-pin': 'cli/ecard-pin.ts',
         'guest-suite': 'tests/qemu/guest-suite.ts',
         'qemu-host': 'tests/qemu/host.ts',
+        bench: 'bench/bench.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' },
     },

@@ -86,8 +86,12 @@ export async function openCardSession(
   const plan = atr ? planProtocol(atr, readerCaps(descriptor, dataRates)) : null;
   if (plan) notes.push(...plan.reason);
   if (level === 'shortApdu' || level === 'extendedApdu') {
-    // The reader runs the card protocol; it only needs the card's parameters (no PPS from us).
-    if (plan?.parameters) await setParametersOrKeep(io, plan.protocol, plan.parameters, notes);
+    // The reader runs the card protocol; it needs the card's parameters (never a PPS from us) unless
+    // it takes them from the ATR itself (dwFeatures 0x02, CCID 1.1 §5.1): then SetParameters would
+    // only repeat what it did, at the cost of a USB round trip.
+    if (plan?.parameters && !descriptor.automatic.parametersFromAtr) {
+      await setParametersOrKeep(io, plan.protocol, plan.parameters, notes);
+    }
     const limits = { maxDataLength: descriptor.dwMaxCCIDMessageLength - 10, extended: level === 'extendedApdu' };
     const send: SendApdu = (command) => exchangeApduLevel(command, io.xfrBlock, limits);
     return {

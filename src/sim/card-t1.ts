@@ -23,6 +23,7 @@ import {
   type SBlock,
   type T1Block,
 } from './wire-t1-block';
+import { recorder } from './bounded-log';
 
 export interface T1CardOptions {
   readonly atr: Uint8Array;
@@ -98,6 +99,7 @@ export function createT1Card(options: T1CardOptions): T1Card {
   requireIntegerIn('IFSC', initialIfsc, 1, T1_MAX_INF);
 
   const log: T1CardLogEntry[] = [];
+  const record = recorder(log);
   let ifsc = initialIfsc;
   let ifsd = T1_DEFAULT_IFS;
   let cardNs: 0 | 1 = 0; // N(S) of the card's next I-block
@@ -118,23 +120,23 @@ export function createT1Card(options: T1CardOptions): T1Card {
     lastSent = block;
     if (loseNext) {
       loseNext = false;
-      log.push({ kind: 'fault', fault: 'lose-block' });
-      log.push({ kind: 'sent', block, bytes: null, retransmission });
+      record({ kind: 'fault', fault: 'lose-block' });
+      record({ kind: 'sent', block, bytes: null, retransmission });
       return null;
     }
     const bytes = encodeT1Block(block, edc);
     if (corruptNext) {
       corruptNext = false;
       for (let i = bytes.length - edcLength(edc); i < bytes.length; i++) bytes[i] = (bytes[i] ?? 0) ^ 0xff;
-      log.push({ kind: 'fault', fault: 'corrupt-edc' });
+      record({ kind: 'fault', fault: 'corrupt-edc' });
     }
-    log.push({ kind: 'sent', block, bytes, retransmission });
+    record({ kind: 'sent', block, bytes, retransmission });
     return bytes;
   }
 
   /** §11.6.3.2 rule 7.1: an invalid block is answered by an R-block asking for the expected I-block. */
   function reject(reason: T1RejectReason, detail: string): Uint8Array | null {
-    log.push({ kind: 'rejected', reason, detail });
+    record({ kind: 'rejected', reason, detail });
     if (phase.name === 'requesting') return send(phase.request, true); // rule 7.3: repeat the S(request)
     return send(rBlock(hostNs, reason === 'edc' ? 'edc' : 'other', replyNad));
   }
@@ -170,7 +172,7 @@ export function createT1Card(options: T1CardOptions): T1Card {
     }
     const command = concatBytes(parts);
     const response = options.apdu(command);
-    log.push({ kind: 'apdu', command, response: response.slice() });
+    record({ kind: 'apdu', command, response: response.slice() });
     const [first, ...queue] = pendingRequests;
     pendingRequests = [];
     if (first === undefined) return startSending(response);
@@ -179,7 +181,7 @@ export function createT1Card(options: T1CardOptions): T1Card {
   }
 
   function sendRequest(request: SBlock): Uint8Array | null {
-    log.push({ kind: 'fault', fault: request.kind === 'wtx' ? 'wtx-request' : 'ifs-request', detail: String(request.inf[0]) });
+    record({ kind: 'fault', fault: request.kind === 'wtx' ? 'wtx-request' : 'ifs-request', detail: String(request.inf[0]) });
     return send(request);
   }
 
@@ -189,7 +191,7 @@ export function createT1Card(options: T1CardOptions): T1Card {
     if (!matches) return reject('unexpected', `${describeT1Block(block)} instead of S(${state.request.kind} response)`);
     if (state.request.kind === 'ifs') {
       ifsc = state.request.inf[0] ?? ifsc;
-      log.push({ kind: 'ifsc', size: ifsc });
+      record({ kind: 'ifsc', size: ifsc });
     }
     const [next, ...queue] = state.queue;
     if (next === undefined) return startSending(state.response);
@@ -211,20 +213,20 @@ export function createT1Card(options: T1CardOptions): T1Card {
     switch (block.kind) {
       case 'ifs':
         ifsd = block.inf[0] ?? ifsd;
-        log.push({ kind: 'ifsd', size: ifsd });
+        record({ kind: 'ifsd', size: ifsd });
         return send(sBlock('ifs', true, block.inf, replyNad));
       case 'abort':
         // §11.6.3.2 rule 9: the chain in progress is dropped.
         phase = IDLE;
         unackedI = undefined;
-        log.push({ kind: 'abort' });
+        record({ kind: 'abort' });
         return send(sBlock('abort', true, new Uint8Array(0), replyNad));
       case 'wtx':
         return reject('unexpected', 'S(WTX request) comes from the card, not the host');
       case 'resynch':
         // §11.6.3.2 rule 6: the card answers and both sides start again from N(S) = 0.
         resynchronise();
-        log.push({ kind: 'resynch' });
+        record({ kind: 'resynch' });
         return send(sBlock('resynch', true, new Uint8Array(0), replyNad));
     }
   }
@@ -245,10 +247,10 @@ export function createT1Card(options: T1CardOptions): T1Card {
 
   function transmitBlock(bytes: Uint8Array): Uint8Array | null {
     if (muted) {
-      log.push({ kind: 'fault', fault: 'muted' });
+      record({ kind: 'fault', fault: 'muted' });
       return null;
     }
-    log.push({ kind: 'received', bytes: bytes.slice() });
+    record({ kind: 'received', bytes: bytes.slice() });
     let block: T1Block;
     try {
       block = decodeT1Block(bytes, edc);
@@ -278,15 +280,15 @@ export function createT1Card(options: T1CardOptions): T1Card {
     setIfsc(size) {
       requireIntegerIn('IFSC', size, 1, T1_MAX_INF);
       ifsc = size;
-      log.push({ kind: 'fault', fault: 'set-ifsc', detail: String(size) });
+      record({ kind: 'fault', fault: 'set-ifsc', detail: String(size) });
     },
     mute() {
       muted = true;
-      log.push({ kind: 'fault', fault: 'mute' });
+      record({ kind: 'fault', fault: 'mute' });
     },
     unmute() {
       muted = false;
-      log.push({ kind: 'fault', fault: 'unmute' });
+      record({ kind: 'fault', fault: 'unmute' });
     },
   };
 
@@ -294,7 +296,7 @@ export function createT1Card(options: T1CardOptions): T1Card {
     atr,
     transmitApdu(apdu) {
       const response = options.apdu(apdu);
-      log.push({ kind: 'apdu', command: apdu.slice(), response: response.slice() });
+      record({ kind: 'apdu', command: apdu.slice(), response: response.slice() });
       return response;
     },
     transmitBlock,
@@ -303,7 +305,7 @@ export function createT1Card(options: T1CardOptions): T1Card {
       ifsc = initialIfsc;
       lastSent = undefined;
       replyNad = 0;
-      log.push({ kind: 'reset' });
+      record({ kind: 'reset' });
     },
     faults,
     log,

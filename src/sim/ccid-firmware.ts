@@ -19,6 +19,7 @@ import {
 import type { CcidClassDescriptor } from '../ccid/descriptors';
 import { concatBytes } from '../ccid/bytes';
 import type { UsbFunction } from './virtual-usb-device';
+import { recorder } from './bounded-log';
 import type { VirtualCard } from './virtual-card';
 import type { VirtualPinpad } from './virtual-pinpad';
 
@@ -115,6 +116,7 @@ export class CcidFirmware implements UsbFunction {
   readonly commands: Record<string, number> = {};
   /** bBWI of every XfrBlock received (the host scales the block waiting time after an S(WTX)). */
   readonly xfrBlockBwi: number[] = [];
+  readonly #recordBwi = recorder(this.xfrBlockBwi);
   readonly #setup: FirmwareSetup;
   readonly #slots: SlotState[];
   readonly #nextAnswers: Partial<AnswerPlan>[] = [];
@@ -326,7 +328,7 @@ export class CcidFirmware implements UsbFunction {
       case 'IccClock':
         return ok({ type: 'SlotStatus', clockStatus: 0 });
       case 'XfrBlock':
-        this.xfrBlockBwi.push(command.bwi);
+        this.#recordBwi(command.bwi);
         return this.#xfrBlock(s, command.data, command.levelParameter);
       case 'GetParameters':
         if (!s.card) return fail({ type: 'Parameters', protocol: 0 }, ReaderError.iccMute);

@@ -23,6 +23,7 @@ import { pinStructureLayout, type PinpadQuirk } from '../ccid/pinpad-quirks';
 import type { LinkAnswer } from './ccid-firmware';
 import { requireIntegerIn, VirtualCardConfigError } from './virtual-card';
 import { computeEdc, type Edc } from './wire-t1-block';
+import { recorder } from './bounded-log';
 
 export type PinPromptKind = 'pin' | 'current' | 'new' | 'confirm';
 
@@ -105,6 +106,8 @@ export function createVirtualPinpad(quirk: PinpadQuirk, options: VirtualPinpadOp
   const listeners = new Set<(prompt: PinPrompt | null) => void>();
   const prompts: PinPrompt[] = [];
   const sentToCard: Uint8Array[] = [];
+  const recordPrompt = recorder(prompts);
+  const recordSent = recorder(sentToCard);
   /** The prompt on display and what was typed at it; the digits live only here, in the reader. */
   let current: { prompt: PinPrompt; validation: number; digits: string; end: (result: string | Ended) => void } | null = null;
 
@@ -128,7 +131,7 @@ export function createVirtualPinpad(quirk: PinpadQuirk, options: VirtualPinpadOp
       },
     };
     current = state;
-    prompts.push(prompt);
+    recordPrompt(prompt);
     timer = setTimeout(() => onTimeout(state), prompt.timeoutSeconds * 1000);
     show(prompt);
     const script = scripts.shift();
@@ -242,7 +245,7 @@ export function createVirtualPinpad(quirk: PinpadQuirk, options: VirtualPinpadOp
   function toCard(request: SecureRequest, prepared: Prepared, pins: Partial<Record<PinPromptKind, string>>): SecureAnswer {
     const built = completePinApdu(prepared.decoded, pins, prepared.apduAt);
     if ('errorAt' in built) return { error: CCID_HEADER + built.errorAt };
-    sentToCard.push(built.apdu);
+    recordSent(built.apdu);
     const bytes = request.t1Edc ? t1Block(prepared.structure.teoPrologue, built.apdu, request.t1Edc) : built.apdu;
     const answer = request.exchange(bytes);
     if (answer === null) return { error: ICC_MUTE };
