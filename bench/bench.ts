@@ -4,6 +4,8 @@
  * targets and writes bench-results/bench.json; it fails nothing.
  */
 import { gzipSync } from 'node:zlib';
+import { chromium } from '@playwright/test';
+import { preview } from 'vite';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CcidReader, fromHex, type CcidSlot } from '../src/ccid';
@@ -160,6 +162,34 @@ function buildSize() {
   return { files, firstScreenGzipKb: firstScreen.reduce((n, f) => n + f.gzip, 0) / 1024 };
 }
 
+/**
+ * Load-to-interactive of the production build in Debian Chromium: from navigation start to the first
+ * enabled button, median of `runs` fresh pages (same machine, same run).
+ */
+async function loadToInteractive(runs: number) {
+  const server = await preview({ logLevel: 'silent', preview: { host: '127.0.0.1', port: 4175, strictPort: true } });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto('http://127.0.0.1:4175/');
+      await page.waitForSelector('button:not([disabled])');
+      times.push(await page.evaluate(() => performance.now()));
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+  }
+  times.sort((a, b) => a - b);
+  return { runs, medianMs: times[Math.floor(times.length / 2)] ?? NaN, allMs: times.map((t) => Math.round(t)) };
+}
+
 async function main(): Promise<void> {
   const results = {
     driverCost: await driverCost(),
@@ -168,6 +198,7 @@ async function main(): Promise<void> {
     wireTime: await wireTime(),
     heap: await heapOverFlows(1_000),
     build: buildSize(),
+    load: await loadToInteractive(7),
   };
   console.log('\nDriver cost per APDU (zero-latency virtual reader; driver + simulator, target ≤ 50 µs for a short APDU)');
   console.table(results.driverCost.map((r) => ({ ...r, microseconds: Number(r.microseconds.toFixed(1)) })));
@@ -181,6 +212,7 @@ async function main(): Promise<void> {
   console.table([results.heap]);
   console.log(`Production build: first screen ${results.build.firstScreenGzipKb.toFixed(1)} KB gzip (target ≤ 40 KB)`);
   console.table(results.build.files.map((f) => ({ file: f.file, rawKb: (f.raw / 1024).toFixed(1), gzipKb: (f.gzip / 1024).toFixed(1) })));
+  console.log(`Load to interactive in Chromium: median ${results.load.medianMs.toFixed(0)} ms over ${results.load.runs} runs (${results.load.allMs.join(', ')} ms)`);
   mkdirSync('bench-results', { recursive: true });
   writeFileSync('bench-results/bench.json', JSON.stringify(results, null, 2));
   console.log('written: bench-results/bench.json');
