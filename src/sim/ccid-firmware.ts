@@ -78,6 +78,8 @@ export interface AnswerPlan {
   extraTimeExtensions: number;
   /** Never answer (until aborted). */
   hang: boolean;
+  /** Never answer, and ignore the abort as well (a reader that has locked up). */
+  deaf: boolean;
   /** A frame with an old bSeq before the answer. */
   staleFrameFirst: boolean;
   /** Zero-length packets before the answer. */
@@ -91,7 +93,7 @@ interface SlotState {
   powered: boolean;
   protocol: number;
   parameters: Uint8Array;
-  busy: { seq: number; cancel: () => void } | null;
+  busy: { seq: number; deaf: boolean; cancel: () => void } | null;
   commandChain: Uint8Array[];
   responseChain: Uint8Array[];
 }
@@ -191,6 +193,7 @@ export class CcidFirmware implements UsbFunction {
     const seq = setup.value >> 8;
     this.#abortRequest = { slot, seq };
     const busy = this.#slots[slot]?.busy;
+    if (busy?.deaf) return 'ok';
     if (busy && busy.seq === seq) {
       busy.cancel();
       this.#slot(slot).busy = null;
@@ -250,7 +253,7 @@ export class CcidFirmware implements UsbFunction {
     const crc = ((s.parameters[1] ?? 0) & 0x01) !== 0;
     const t1Edc = descriptor.exchangeLevel === 'tpdu' && s.protocol === 1 ? (crc ? 'crc' : 'lrc') : null;
     const entry = pinpad.secure({ data, pinSupport: descriptor.bPINSupport, t1Edc, exchange: (bytes) => link.exchange(card, bytes) });
-    s.busy = { seq, cancel: entry.abort };
+    s.busy = { seq, deaf: false, cancel: entry.abort };
     void entry.answer.then((answer) => {
       if (s.busy?.seq !== seq) return; // aborted meanwhile
       s.busy = null;
@@ -269,6 +272,7 @@ export class CcidFirmware implements UsbFunction {
       multiplier: 1,
       extraTimeExtensions: 0,
       hang: false,
+      deaf: false,
       staleFrameFirst: false,
       zeroLengthFirst: 0,
       garbageAfter: null,
@@ -277,8 +281,8 @@ export class CcidFirmware implements UsbFunction {
     const state = this.#slot(slot);
     const timers: ReturnType<typeof setTimeout>[] = [];
     const cancel = (): void => timers.forEach((t) => clearTimeout(t)); // clears intervals too (HTML timers share ids)
-    state.busy = { seq, cancel };
-    if (plan.hang) return;
+    state.busy = { seq, deaf: plan.deaf, cancel };
+    if (plan.hang || plan.deaf) return;
     if (plan.timeExtensionEveryMs > 0) {
       timers.push(setInterval(() => this.#timeExtension(slot, seq, plan.multiplier), plan.timeExtensionEveryMs));
     }
@@ -430,6 +434,7 @@ export class CcidFirmware implements UsbFunction {
   }
 
   #answerAbort(slot: number, seq: number): void {
+    if (this.#slots[slot]?.busy?.deaf) return;
     const requested = this.#abortRequest;
     if (!requested || requested.slot !== slot || requested.seq !== seq) {
       this.violations.push(`PC_to_RDR_Abort (slot ${slot}, seq ${seq}) without the matching ABORT class request`);

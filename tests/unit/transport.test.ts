@@ -49,8 +49,9 @@ describe('CcidTransport over a virtual reader', () => {
   });
 
   it('waits longer on a time extension, scaled by bError', async () => {
-    const { virtual, reader, slot } = await poweredReader('ACR122U_PICC.txt', { commandTimeoutMs: 60 });
-    virtual.planNextAnswer({ delayMs: 200, timeExtensionEveryMs: 40, multiplier: 2 });
+    // The answer comes after 4 base timeouts; time extensions every 40 ms keep the command alive.
+    const { virtual, reader, slot } = await poweredReader('ACR122U_PICC.txt', { commandTimeoutMs: 150 });
+    virtual.planNextAnswer({ delayMs: 600, timeExtensionEveryMs: 40, multiplier: 2 });
     expect(toHex(await slot.transmit(fromHex(SELECT)))).toBe('90 00');
     expect(reader.transport.stats.timeExtensions).toBeGreaterThanOrEqual(3);
     expect(reader.transport.stats.aborts).toBe(0);
@@ -73,6 +74,16 @@ describe('CcidTransport over a virtual reader', () => {
     expect(virtual.violations()).toEqual([]);
     expect(toHex(await slot.transmit(fromHex(SELECT)))).toBe('90 00');
     expect(reader.transport.stats.aborts).toBe(1);
+  });
+
+  it('closes the device when a locked-up reader does not confirm the abort either', async () => {
+    const { virtual, slot } = await poweredReader('ACR122U_PICC.txt', { commandTimeoutMs: 50, abortTimeoutMs: 100 });
+    virtual.planNextAnswer({ deaf: true });
+    const started = Date.now();
+    await expect(slot.transmit(fromHex(SELECT))).rejects.toBeInstanceOf(CcidTimeoutError);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(virtual.device.opened).toBe(false);
+    await expect(slot.transmit(fromHex(SELECT))).rejects.toBeInstanceOf(DeviceDisconnectedError);
   });
 
   it('clears a stalled bulk-IN once and reads the answer', async () => {
