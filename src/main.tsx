@@ -4,13 +4,22 @@ import { App } from './ui/app';
 import './ui/app/style.css';
 
 const usb = 'usb' in navigator ? navigator.usb : null;
+const kiosk = new URLSearchParams(location.search).get('kiosk') === '1';
 const root = document.getElementById('app');
+// A kiosk runs full screen; browsers allow it only from a user gesture, so the first touch asks.
+if (kiosk) {
+  document.addEventListener('pointerdown', () => void document.documentElement.requestFullscreen?.().catch(() => undefined), { once: true });
+}
 if (root) {
   render(
     <App
       usb={usb}
       secureContext={window.isSecureContext}
-      loadTraining={async () => (await import('./sim/training')).createTrainingDesk().reader.device}
+      storage={localStorage}
+      kiosk={kiosk}
+      userAgent={navigator.userAgent}
+      copyText={(text) => navigator.clipboard.writeText(text)}
+      loadTraining={async () => (await import('./sim/training')).createTrainingDesk()}
     />,
     root,
   );

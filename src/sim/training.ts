@@ -1,7 +1,7 @@
 /**
  * The training desk of the page ("Mod instruire"): a virtual OMNIKEY CardMan 3821 (PIN pad,
  * short-APDU level; its descriptor from libccid's corpus) with a virtual eCard and the CAS console
- * that can unblock or invalidate it.
+ * that can unblock or invalidate it. The trainer can swap in a new card in any state.
  */
 import { createCasConsole, type CasConsole } from './cas-console';
 import { createVirtualEcard, type VirtualEcard, type VirtualEcardState } from './virtual-ecard';
@@ -13,8 +13,12 @@ const CARDMAN_3821 =
 
 export interface TrainingDesk {
   readonly reader: VirtualReader;
+  /** The card in the reader now (a new one after insertCard). */
   readonly card: VirtualEcard;
+  /** The CAS console of the card in the reader now. */
   readonly cas: CasConsole;
+  /** Takes the card out and inserts a new eCard in `state` (the reader sees a removal, then an insertion). */
+  insertCard(state: VirtualEcardState): void;
 }
 
 export function createTrainingDesk(state: VirtualEcardState = 'active'): TrainingDesk {
@@ -27,7 +31,22 @@ export function createTrainingDesk(state: VirtualEcardState = 'active'): Trainin
     serialNumber: 'TRAINING-1',
     pinpad: true,
   });
-  const card = createVirtualEcard({ state });
+  let card = createVirtualEcard({ state });
+  let cas = createCasConsole(card);
   reader.insert(card);
-  return { reader, card, cas: createCasConsole(card) };
+  return {
+    reader,
+    get card() {
+      return card;
+    },
+    get cas() {
+      return cas;
+    },
+    insertCard(next) {
+      reader.remove();
+      card = createVirtualEcard({ state: next });
+      cas = createCasConsole(card);
+      reader.insert(card);
+    },
+  };
 }

@@ -1,28 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
-import { fileURLToPath } from 'node:url';
-import { readerVector } from '../support/corpus';
-import type { E2eReaderConfig } from './inject-usb';
-
-const INJECT = fileURLToPath(new URL('../../dist-test/inject-usb.js', import.meta.url));
-const ECARD_ATR = '3B F0 13 00 00 81 31 FE 45 E8';
-
-async function withReader(page: Page, file: string, extra: Partial<E2eReaderConfig> = {}) {
-  const v = readerVector(file);
-  const config: E2eReaderConfig = {
-    descriptorHex: v.ccid_class_descriptor_hex,
-    vendorId: v.idVendor,
-    productId: v.idProduct,
-    productName: v.iProduct ?? 'reader',
-    interfaceClass: v.interface.bInterfaceClass,
-    atrHex: ECARD_ATR,
-    policy: {},
-    ...extra,
-  };
-  await page.addInitScript((c) => {
-    window.__E2E_READER__ = c;
-  }, config);
-  await page.addInitScript({ path: INJECT });
-}
+import { test, expect } from '@playwright/test';
+import { ECARD_ATR, withReader } from './desk';
 
 test('connects a reader, powers the card and shows its ATR', async ({ page }) => {
   await withReader(page, 'CardMan3821.txt');
@@ -30,7 +7,7 @@ test('connects a reader, powers the card and shows its ATR', async ({ page }) =>
   await page.getByRole('button', { name: 'Conectează cititorul' }).click();
   const reader = page.getByTestId('reader');
   await expect(reader).toContainText('076B:3821');
-  await reader.getByRole('button', { name: 'Deschide' }).click();
+  await expect(reader.getByTestId('reader-name')).toHaveText('OMNIKEY AG Smart Card Reader USB');
   await expect(reader.getByTestId('exchange-level')).toHaveText('APDU scurt');
   await expect(reader.getByTestId('pin-pad')).toHaveText('da');
   await reader.getByRole('button', { name: 'Pornește cardul' }).click();
@@ -41,8 +18,8 @@ test('says in plain Romanian when Chrome protects the smart card class', async (
   await withReader(page, 'CardMan3821.txt', { policy: { protectedClass: true } });
   await page.goto('/');
   await page.getByRole('button', { name: 'Conectează cititorul' }).click();
-  await page.getByRole('button', { name: 'Deschide' }).click();
   await expect(page.getByTestId('error')).toContainText('Isolated Web App');
+  await expect(page.getByTestId('reader-outcome')).toContainText('vedeți mai jos, la cititor');
   await page.getByRole('button', { name: 'English' }).click();
   await expect(page.getByTestId('error')).toContainText('Chrome does not let a normal web page use a smart card reader');
 });
@@ -51,7 +28,6 @@ test('reports a card that is not there, then reads it once inserted', async ({ p
   await withReader(page, 'CardMan3821.txt', { atrHex: null });
   await page.goto('/');
   await page.getByRole('button', { name: 'Conectează cititorul' }).click();
-  await page.getByRole('button', { name: 'Deschide' }).click();
   await expect(page.getByTestId('card-status')).toHaveText('Niciun card în cititor');
   await page.getByRole('button', { name: 'Pornește cardul' }).click();
   await expect(page.getByTestId('error')).toContainText('Nu este niciun card în cititor');
@@ -71,7 +47,31 @@ test('offers the training reader with no hardware and no WebUSB', async ({ page 
   await page.getByRole('button', { name: 'Cititor de instruire' }).click();
   const reader = page.getByTestId('reader');
   await expect(reader).toContainText('Mod instruire');
-  await reader.getByRole('button', { name: 'Deschide' }).click();
   await reader.getByRole('button', { name: 'Pornește cardul' }).click();
   await expect(reader.getByTestId('atr')).toHaveText(ECARD_ATR);
+});
+
+test('access denied by the system: the WinUSB driver / udev rule', async ({ page }) => {
+  await withReader(page, 'CardMan3821.txt', { policy: { accessDenied: true } });
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Conectează cititorul' }).click();
+  await expect(page.getByTestId('error')).toContainText('WinUSB');
+  await expect(page.getByTestId('error')).toContainText('udev');
+});
+
+test('a reader held by another program (pcscd)', async ({ page }) => {
+  await withReader(page, 'CardMan3821.txt', { policy: { busy: true } });
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Conectează cititorul' }).click();
+  await expect(page.getByTestId('error')).toContainText('pcscd');
+});
+
+test('readers granted before are reconnected on load; two of them → -10', async ({ page }) => {
+  await withReader(page, 'CardMan3821.txt', { pinpad: true, ecard: { state: 'active' }, secondReader: true, granted: true });
+  await page.goto('/');
+  await expect(page.getByTestId('reader')).toHaveCount(2);
+  await expect(page.getByTestId('reader-outcome')).toContainText('-10');
+  for (const name of ['Verifică PIN', 'Schimbă PIN eCard']) await expect(page.getByRole('button', { name })).toBeDisabled();
+  await page.getByRole('button', { name: 'Închide' }).nth(1).click();
+  await expect(page.getByTestId('card-state')).toHaveText('Activ');
 });

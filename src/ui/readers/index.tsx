@@ -1,7 +1,9 @@
 /** One reader: name, exchange level, PIN pad, card status and ATR. */
+import type { ComponentChildren } from 'preact';
 import { toHex, type ExchangeLevel } from '../../ccid';
 import { messageFor } from '../error-messages';
 import { useText, type MessageKey } from '../i18n';
+import { vidPid } from './reader-names';
 import type { ReaderEntry } from './use-readers';
 
 const LEVEL_TEXT: Record<ExchangeLevel, MessageKey> = {
@@ -11,25 +13,25 @@ const LEVEL_TEXT: Record<ExchangeLevel, MessageKey> = {
   extendedApdu: 'levelExtendedApdu',
 };
 
-const hex4 = (n: number) => n.toString(16).padStart(4, '0').toUpperCase();
-
 export interface ReaderCardProps {
   readonly entry: ReaderEntry;
   readonly onOpen: () => void;
   readonly onClose: () => void;
   readonly onPowerOn: () => void;
+  /** Shown under the reader (its diagnostics). */
+  readonly children?: ComponentChildren;
 }
 
-export function ReaderCard({ entry, onOpen, onClose, onPowerOn }: ReaderCardProps) {
+export function ReaderCard({ entry, onOpen, onClose, onPowerOn, children }: ReaderCardProps) {
   const t = useText();
   const { device, reader } = entry;
   const descriptor = reader?.descriptor;
   return (
     <li class="reader" data-testid="reader">
       <div class="reader-title">
-        <strong>{device.productName ?? 'USB'}</strong>{' '}
+        <strong data-testid="reader-name">{entry.name}</strong>{' '}
         <span class="muted">
-          {hex4(device.vendorId)}:{hex4(device.productId)}
+          {vidPid(device.vendorId, device.productId)}
         </span>
         {entry.training && <span class="badge">{t('trainingBadge')}</span>}
       </div>
@@ -70,6 +72,7 @@ export function ReaderCard({ entry, onOpen, onClose, onPowerOn }: ReaderCardProp
       </div>
       {entry.busy && <p class="working">{t('working')}</p>}
       {entry.error !== null && <ErrorNote error={entry.error} />}
+      {children}
     </li>
   );
 }
