@@ -1,8 +1,43 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import preact from '@preact/preset-vite';
+import { createHash } from 'node:crypto';
+
+const WORKER = 'sw.js';
+const MANIFEST_PLACEHOLDER = '__PRECACHE_MANIFEST__';
+
+/**
+ * Builds src/offline/sw.ts to /sw.js and writes into it this build's precache manifest: every
+ * emitted file but source maps, with a version hashed from their contents (a new build → a new cache).
+ */
+function offlineWorker(): Plugin {
+  return {
+    name: 'ecard-offline-worker',
+    apply: 'build',
+    buildStart() {
+      this.emitFile({ type: 'chunk', id: 'src/offline/sw.ts', fileName: WORKER });
+    },
+    generateBundle: {
+      order: 'post',
+      handler(_options, bundle) {
+        const worker = bundle[WORKER];
+        if (worker?.type !== 'chunk') return this.error(`${WORKER} was not built`);
+        if (!bundle['index.html']) return this.error('index.html must be in the bundle before the precache list is written');
+        const files = Object.values(bundle)
+          .filter((file) => file.fileName !== WORKER && !file.fileName.endsWith('.map'))
+          .sort((a, b) => a.fileName.localeCompare(b.fileName));
+        const hash = createHash('sha256');
+        for (const file of files) hash.update(file.fileName).update(file.type === 'chunk' ? file.code : file.source);
+        const urls = files.map((file) => (file.fileName === 'index.html' ? './' : file.fileName));
+        const manifest = JSON.stringify({ version: hash.digest('hex').slice(0, 16), urls });
+        if (worker.code.split(MANIFEST_PLACEHOLDER).length !== 2) return this.error(`${WORKER}: expected ${MANIFEST_PLACEHOLDER} exactly once`);
+        worker.code = worker.code.replace(MANIFEST_PLACEHOLDER, manifest);
+      },
+    },
+  };
+}
 
 export default defineConfig({
-  plugins: [preact()],
+  plugins: [preact(), offlineWorker()],
   build: { target: 'es2022', sourcemap: true },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true },
 });

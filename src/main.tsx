@@ -1,6 +1,7 @@
 /** Entry point: the only place that reads browser globals; everything below gets them injected. */
 import { render } from 'preact';
 import { App } from './ui/app';
+import { startOffline } from './offline';
 import './ui/app/style.css';
 
 const usb = 'usb' in navigator ? navigator.usb : null;
@@ -24,3 +25,11 @@ if (root) {
     root,
   );
 }
+
+void startOffline({
+  container: 'serviceWorker' in navigator ? navigator.serviceWorker : undefined,
+  scriptUrl: '/sw.js',
+  status: document.getElementById('offline-status'),
+  languageRoot: root,
+  isolated: location.protocol === 'isolated-app:',
+});

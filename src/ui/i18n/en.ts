@@ -138,4 +138,5 @@ export const en: Record<MessageKey, string> = {
   reportNotCopied: 'The report could not be copied; select the text above and copy it.',
   traceNote: 'The log holds only USB command headers, never the PIN or other data.',
   readerNotOpen: 'The reader is plugged in but cannot be used yet: see below, at the reader, what to do.',
+  worksOffline: 'Works offline',
 };

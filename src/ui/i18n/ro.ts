@@ -136,6 +136,7 @@ export const ro = {
   reportNotCopied: 'Raportul nu a putut fi copiat; selectați textul de mai sus și copiați-l.',
   traceNote: 'Jurnalul conține doar antetele comenzilor USB, niciodată PIN-ul sau alte date.',
   readerNotOpen: 'Cititorul este conectat, dar nu poate fi folosit încă: vedeți mai jos, la cititor, ce este de făcut.',
+  worksOffline: 'Funcționează și fără internet',
 } as const;
 
 export type MessageKey = keyof typeof ro;
