@@ -5,7 +5,8 @@
  */
 import { findCcidCandidates, type CcidCandidate } from './node-usb';
 import { describeError, formatReader, probeReader } from './probe';
-import { corpusReaderName, vidPid } from './reader-names';
+import { vidPid } from '../src/ccid/usb-ids';
+import { corpusReaderName } from './reader-names';
 
 const USAGE = 'usage: ecard-pin probe\n  Lists the USB smart card readers and what the eCard PIN driver sees on each.';
 

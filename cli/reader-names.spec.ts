@@ -4,18 +4,11 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { corpusReaderName, vidPid } from './reader-names';
+import { vidPid } from '../src/ccid/usb-ids';
+import { corpusReaderName } from './reader-names';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const CORPUS = join(HERE, '..', '..', 'shared', 'ccid-readers', 'vectors.json');
-
-describe('vidPid', () => {
-  it('writes four upper-case hex digits on each side', () => {
-    expect(vidPid(0x8e6, 0x4433)).toBe('08E6:4433');
-    expect(vidPid(0x72f, 0x90cc)).toBe('072F:90CC');
-    expect(vidPid(0, 0xffff)).toBe('0000:FFFF');
-  });
-});
 
 describe('corpusReaderName', () => {
   it('names the VID:PID QEMU usb-ccid borrows (Gemplus 433-Swap)', () => {

@@ -8,6 +8,9 @@ export type { SlotStatus } from './slot';
 export { CcidTransport } from './transport';
 export type { TransportOptions, TransportStats, CommandOptions } from './transport';
 export { ApduTooLongError } from './apdu-level';
+export { AtrError } from './atr';
+export { PpsError } from './negotiation-pps';
+export { T1BlockError } from './t1-block';
 export * from './errors';
 export { toHex, fromHex } from './bytes';
 export {

@@ -16,6 +16,7 @@ import {
 } from './errors';
 import {
   HEADER_LENGTH,
+  RESPONSE_CODES,
   RESPONSE_TO,
   decodeInterrupt,
   decodeResponse,
@@ -24,6 +25,7 @@ import {
   type Command,
   type InterruptMessage,
   type Response,
+  type ResponseType,
 } from './messages';
 import { slotError } from './slot-errors';
 import { isDisconnect, usbError } from './usb-errors';
@@ -71,6 +73,11 @@ interface Pending {
   timer: ReturnType<typeof setTimeout> | undefined;
   /** Set while the abort sequence for this command runs. */
   aborting: boolean;
+  /** Why the command is being aborted when it is not our timeout: what the reader got wrong. */
+  failure: CcidError | null;
+  /** Frames that answered no command while this one waited, and the last of them (for the timeout's message). */
+  strays: number;
+  lastStray: string;
   resolve(response: Response): void;
   reject(error: CcidError): void;
 }
@@ -85,6 +92,8 @@ const DEFAULTS = {
 const MAX_ZERO_LENGTH_READS = 64;
 /** CCID 1.1 §5.3.1: class request ABORT. */
 const REQUEST_ABORT = 0x01;
+/** CCID 1.1 §6.2.6: bError of a command ended by an abort. */
+const CMD_ABORTED = 0xff;
 
 type Listener<T> = (value: T) => void;
 
@@ -240,6 +249,9 @@ export class CcidTransport {
         maxMs: options.maxMs ?? Math.max(this.#options.maxCommandMs, options.timeoutMs ?? 0),
         timer: undefined,
         aborting: false,
+        failure: null,
+        strays: 0,
+        lastStray: '',
         resolve,
         reject,
       };
@@ -323,51 +335,77 @@ export class CcidTransport {
       if (chunk.length === 0) {
         this.stats.zeroLengthReads++;
         if (++zeroLength > MAX_ZERO_LENGTH_READS) {
-          this.#failAll(new ReaderProtocolError(`more than ${MAX_ZERO_LENGTH_READS} empty reads in a row`));
-          return;
+          this.#protocolFailure(new ReaderProtocolError(`more than ${MAX_ZERO_LENGTH_READS} empty reads in a row`));
+          zeroLength = 0;
         }
         continue;
       }
       zeroLength = 0;
       buffer = buffer ? concatBytes([buffer, chunk]) : chunk;
-      const expected = frameLength(buffer);
-      if (expected !== null && expected > this.#readLength) {
-        this.#blameFrame(buffer, new MalformedDataError('RDR_to_PC message', 1, `dwLength ≤ ${this.#readLength - HEADER_LENGTH}`, String(expected - HEADER_LENGTH)));
-        buffer = null;
-        if (++stale > this.#options.maxStaleFrames) return this.#tooManyStale();
-        continue;
-      }
-      if (expected === null || buffer.length < expected) continue; // the rest follows in the next transfer
-      const frame = buffer.subarray(0, expected);
-      if (buffer.length > expected) {
-        // A reader ends each message with a short packet; bytes after it answer nothing we sent.
-        this.stats.discardedBytes += buffer.length - expected;
-        this.#trace(`IN discarded ${buffer.length - expected} bytes after a frame`);
-      }
+      // USB 2.0 §5.8.3: a transfer shorter than asked ended with a short packet, so the message is
+      // complete; only a transfer that filled the whole request may continue in the next one.
+      const more = chunk.length === this.#readLength;
+      const frame = buffer;
+      const problem = this.#frameProblem(frame, more);
+      if (problem === 'incomplete') continue;
       buffer = null;
-      if (this.#deliver(frame)) stale = 0;
-      else if (++stale > this.#options.maxStaleFrames) return this.#tooManyStale();
+      const answered = problem ? this.#blameFrame(frame, problem) : this.#deliver(frame);
+      if (answered) stale = 0;
+      else if (this.#waitingForAnswer() && ++stale > this.#options.maxStaleFrames) {
+        // CCID 1.1 §5.3.1: while only aborts are pending, frames are drained (abortTimeoutMs bounds that).
+        this.#protocolFailure(new ReaderProtocolError(`more than ${this.#options.maxStaleFrames} frames in a row answered no command`));
+        stale = 0;
+      }
     }
+  }
+
+  /**
+   * Whether the bytes of one bulk-IN message hold exactly one frame: 'incomplete' while its rest may
+   * follow, else the typed error that says what the reader's dwLength got wrong, or null when it is right.
+   */
+  #frameProblem(bytes: Uint8Array, more: boolean): MalformedDataError | 'incomplete' | null {
+    const what = 'RDR_to_PC message';
+    const expected = frameLength(bytes);
+    if (expected !== null && expected > this.#readLength) {
+      return new MalformedDataError(what, 1, `dwLength ≤ ${this.#readLength - HEADER_LENGTH}`, String(expected - HEADER_LENGTH));
+    }
+    if (expected === null || bytes.length < expected) {
+      if (more) return 'incomplete';
+      return expected === null
+        ? new MalformedDataError(what, bytes.length, `a ${HEADER_LENGTH}-byte header`, `${bytes.length} bytes`)
+        : new MalformedDataError(what, 1, `dwLength ${bytes.length - HEADER_LENGTH} (the bytes sent)`, String(expected - HEADER_LENGTH));
+    }
+    if (bytes.length > expected) {
+      // The transfer ended after the frame's dwLength says it ends: the length lies, or garbage follows.
+      this.stats.discardedBytes += bytes.length - expected;
+      return new MalformedDataError(what, expected, `the end of the message (dwLength ${expected - HEADER_LENGTH})`, `${bytes.length - expected} more bytes`);
+    }
+    return null;
+  }
+
+  /** Some command waits for its answer (not just for the confirmation of its abort). */
+  #waitingForAnswer(): boolean {
+    for (const pending of this.#pending.values()) if (!pending.aborting) return true;
+    return false;
   }
 
   /** Hands one frame to its pending command; false when it answers nothing pending (stale). */
   #deliver(frame: Uint8Array): boolean {
-    let response: Response;
+    let response: Response | TimeExtension;
     try {
-      response = decodeResponse(frame);
+      response = readTimeExtension(frame) ?? decodeResponse(frame);
     } catch (error) {
       return this.#blameFrame(frame, error as CcidError);
     }
     const pending = this.#pending.get(response.seq);
     this.#trace(`IN ${response.type} slot ${response.slot} seq ${response.seq} status ${response.commandStatus} error 0x${hexByte(response.error)}`);
-    if (!pending) {
-      this.stats.staleFrames++;
-      return false;
-    }
+    if (!pending) return this.#stray(`${response.type} seq ${response.seq}`);
     if (pending.aborting) {
-      // CCID 1.1 §5.3.1: the aborted command may still answer; the Abort's SlotStatus ends it.
-      if (response.type === 'SlotStatus') {
-        this.#settle(pending.seq, (p) => p.reject(new CcidTimeoutError(`${p.name}: no answer in time; aborted`)));
+      // CCID 1.1 §5.3.1: the aborted command may still answer (a SlotStatus too, for GetSlotStatus,
+      // with CMD_ABORTED); the Abort's own SlotStatus ends it.
+      const abortedAnswer = response.commandStatus === 'failed' && response.error === CMD_ABORTED;
+      if (response.type === 'SlotStatus' && response.commandStatus !== 'timeExtension' && !abortedAnswer) {
+        this.#settle(pending.seq, (p) => p.reject(p.failure ?? this.#timeout(p, 'aborted')));
       }
       return true;
     }
@@ -375,13 +413,8 @@ export class CcidTransport {
     // still says why; any other message type is out of protocol.
     const typeAccepted = response.type === pending.expects || response.commandStatus === 'failed';
     if (response.slot !== pending.slot || !typeAccepted) {
-      this.#settle(pending.seq, (p) =>
-        p.reject(
-          new ReaderProtocolError(
-            `${p.name} (slot ${p.slot}, seq ${p.seq}) was answered by ${response.type} for slot ${response.slot}`,
-          ),
-        ),
-      );
+      const what = `${response.commandStatus === 'timeExtension' ? 'a time extension in ' : ''}${response.type} for slot ${response.slot}`;
+      this.#failAndAbort(pending, new ReaderProtocolError(`${pending.name} (slot ${pending.slot}, seq ${pending.seq}) was answered by ${what}`));
       return true;
     }
     if (response.commandStatus === 'timeExtension') {
@@ -394,20 +427,44 @@ export class CcidTransport {
     return true;
   }
 
-  /** A frame that cannot be decoded fails the command it names, if any. */
+  /** A frame that cannot be decoded fails (and aborts) the command it names, if any. */
   #blameFrame(frame: Uint8Array, error: CcidError): boolean {
     const seq = frame.length >= 7 ? frame[6] : undefined;
     const pending = seq === undefined ? undefined : this.#pending.get(seq);
-    if (!pending || pending.aborting) {
-      this.stats.staleFrames++;
-      return false;
-    }
-    this.#settle(pending.seq, (p) => p.reject(error));
+    this.#trace(`IN malformed frame of ${frame.length} bytes${pending ? ` for ${pending.name} seq ${pending.seq}` : ''}: ${error.message}`);
+    if (!pending || pending.aborting) return this.#stray(`${frame.length} malformed bytes`);
+    this.#failAndAbort(pending, error);
     return true;
   }
 
-  #tooManyStale(): void {
-    this.#failAll(new ReaderProtocolError(`more than ${this.#options.maxStaleFrames} frames in a row answered no command`));
+  /** A frame that answers no pending command: counted, and remembered by the commands still waiting. */
+  #stray(what: string): false {
+    this.stats.staleFrames++;
+    for (const pending of this.#pending.values()) {
+      pending.strays++;
+      pending.lastStray = what;
+    }
+    return false;
+  }
+
+  /** The reader broke the protocol: every command waiting for an answer fails with `error`, after an abort. */
+  #protocolFailure(error: CcidError): void {
+    for (const pending of [...this.#pending.values()]) if (!pending.aborting) this.#failAndAbort(pending, error);
+  }
+
+  /**
+   * A command the reader answered out of protocol fails with `error` once the reader confirms its abort
+   * (CCID 1.1 §5.3.1), so that the reader is no longer busy with it when the next command comes.
+   */
+  #failAndAbort(pending: Pending, error: CcidError): void {
+    this.#trace(`${pending.name} slot ${pending.slot} seq ${pending.seq} failed: ${error.message}`);
+    pending.failure = error;
+    void this.#abort(pending);
+  }
+
+  #timeout(pending: Pending, how: string): CcidTimeoutError {
+    const strays = pending.strays > 0 ? ` (${pending.strays} frame(s) answered no command, the last ${pending.lastStray})` : '';
+    return new CcidTimeoutError(`${pending.name}: no answer in time${strays}; ${how}`);
   }
 
   /* ---- timers and the abort sequence -------------------------------------------------------- */
@@ -428,8 +485,10 @@ export class CcidTransport {
     pending.aborting = true;
     this.stats.aborts++;
     this.#trace(`ABORT ${pending.name} slot ${pending.slot} seq ${pending.seq}`);
+    clearTimeout(pending.timer);
     pending.timer = setTimeout(() => {
-      this.#settle(pending.seq, (p) => p.reject(new CcidTimeoutError(`${p.name}: no answer in time; the reader did not confirm the abort`)));
+      this.#trace(`ABORT ${pending.name} slot ${pending.slot} seq ${pending.seq} not confirmed: closing the reader`);
+      this.#settle(pending.seq, (p) => p.reject(p.failure ?? this.#timeout(p, 'the reader did not confirm the abort')));
       void this.close();
     }, this.#options.abortTimeoutMs);
     try {
@@ -447,7 +506,7 @@ export class CcidTransport {
       this.#pump();
     } catch (error) {
       if (isDisconnect(error)) this.#disconnected(error);
-      else this.#settle(pending.seq, (p) => p.reject(new CcidTimeoutError(`${p.name}: no answer in time; abort failed`, { cause: error })));
+      else this.#settle(pending.seq, (p) => p.reject(p.failure ?? new CcidTimeoutError(`${p.name}: no answer in time; abort failed`, { cause: error })));
     }
   }
 
@@ -548,6 +607,28 @@ export class CcidTransport {
   #trace(line: string): void {
     this.#log?.(`#${++this.#logCounter} ${line}`);
   }
+}
+
+/** A time extension, read from the header alone: CCID 1.1 §6.2.6 gives its abData no meaning. */
+interface TimeExtension {
+  readonly type: ResponseType;
+  readonly slot: number;
+  readonly seq: number;
+  readonly commandStatus: 'timeExtension';
+  /** The BWT multiplier. */
+  readonly error: number;
+}
+
+const RESPONSE_TYPE_OF_CODE: ReadonlyMap<number, ResponseType> = new Map(
+  (Object.keys(RESPONSE_CODES) as ResponseType[]).map((type) => [RESPONSE_CODES[type], type]),
+);
+
+/** bmCommandStatus 2 (CCID 1.1 §6.2.6) on a known RDR_to_PC message type; null for anything else. */
+function readTimeExtension(frame: Uint8Array): TimeExtension | null {
+  const type = RESPONSE_TYPE_OF_CODE.get(frame[0] ?? 0);
+  const status = frame[7] ?? 0;
+  if (!type || frame.length < HEADER_LENGTH || status >> 6 !== 2 || (status & 0x3c) !== 0 || (status & 0x03) === 3) return null;
+  return { type, slot: frame[5] ?? 0, seq: frame[6] ?? 0, commandStatus: 'timeExtension', error: frame[8] ?? 0 };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -273,6 +273,16 @@ describe('createT1Card', () => {
       expect(send('00 00 05 00 84 00 00 08 89')).toBe('00 00 0A 01 02 03 04 05 06 07 08 90 00 92');
       expect(calls.length).toBe(1);
     });
+    it('mute after the next command: the command runs, then nothing answers until a reset', () => {
+      const { card, send, calls } = ecard();
+      card.faults.muteAfterNextCommand();
+      expect(send('00 00 05 00 84 00 00 08 89')).toBeNull();
+      expect(send('00 81 00 81')).toBeNull(); // R(N(R)=0): the host asks again, nothing comes
+      expect(calls).toEqual(['00 84 00 00 08']);
+      card.reset();
+      expect(send('00 00 05 00 84 00 00 08 89')).toBe('00 00 0A 01 02 03 04 05 06 07 08 90 00 92');
+      expect(calls.length).toBe(2);
+    });
     it('refuses fault settings no card could have', () => {
       const { card } = ecard();
       expect(() => card.faults.requestWtx(0)).toThrow(VirtualCardConfigError);
@@ -415,5 +425,17 @@ describe('createT1Card under random and mutated blocks (fast-check)', () => {
       }
     };
     fc.assert(property('crc', crcIntact), { seed: 4321, numRuns: 3_000 });
+  });
+});
+
+describe('a card without a block log (log: false)', () => {
+  it('answers the same and keeps no entry of what it received, sent or ran', () => {
+    const handler = recordingHandler();
+    const card = createT1Card({ atr: ECARD_ATR, apdu: handler.apdu, log: false });
+    const pinApdu = fromHex('00 20 00 01 04 37 33 39 35');
+    const [answer] = hostExchange(card, pinApdu, 0, 32);
+    expect(answer && toHex(answer.inf)).toBe('90 00');
+    expect(handler.calls).toEqual(['00 20 00 01 04 37 33 39 35']);
+    expect(card.log).toEqual([]);
   });
 });

@@ -32,6 +32,8 @@ export interface T1CardOptions {
   readonly ifsc?: number;
   /** Default: the first TC for T=1 in the ATR (LRC without one). */
   readonly edc?: Edc;
+  /** Keep `log` (default true). A card that handles PINs sets false: its blocks carry them. */
+  readonly log?: boolean;
 }
 
 /** Why the card refused a block it received (it answers an R-block with error bits, §11.6.3.2 rule 7). */
@@ -50,7 +52,7 @@ export type T1CardLogEntry =
   | { readonly kind: 'reset' }
   | { readonly kind: 'fault'; readonly fault: T1FaultName; readonly detail?: string };
 
-export type T1FaultName = 'corrupt-edc' | 'lose-block' | 'wtx-request' | 'ifs-request' | 'set-ifsc' | 'mute' | 'unmute' | 'muted';
+export type T1FaultName = 'corrupt-edc' | 'lose-block' | 'wtx-request' | 'ifs-request' | 'set-ifsc' | 'mute' | 'unmute' | 'muted' | 'mute-after-command';
 
 export interface T1CardFaults {
   /** Flip the EDC of the next block the card sends. */
@@ -65,6 +67,8 @@ export interface T1CardFaults {
   setIfsc(size: number): void;
   /** No answer at all to any block until unmute(). */
   mute(): void;
+  /** Run the next command, then answer nothing (its answer included) until the card is reset. */
+  muteAfterNextCommand(): void;
   unmute(): void;
 }
 
@@ -99,7 +103,7 @@ export function createT1Card(options: T1CardOptions): T1Card {
   requireIntegerIn('IFSC', initialIfsc, 1, T1_MAX_INF);
 
   const log: T1CardLogEntry[] = [];
-  const record = recorder(log);
+  const record = options.log === false ? () => undefined : recorder(log);
   let ifsc = initialIfsc;
   let ifsd = T1_DEFAULT_IFS;
   let cardNs: 0 | 1 = 0; // N(S) of the card's next I-block
@@ -110,6 +114,8 @@ export function createT1Card(options: T1CardOptions): T1Card {
   let replyNad = 0;
   // faults
   let muted = false;
+  let muteAfterCommand = false;
+  let mutedUntilReset = false;
   let corruptNext = false;
   let loseNext = false;
   let pendingRequests: SBlock[] = [];
@@ -173,6 +179,12 @@ export function createT1Card(options: T1CardOptions): T1Card {
     const command = concatBytes(parts);
     const response = options.apdu(command);
     record({ kind: 'apdu', command, response: response.slice() });
+    if (muteAfterCommand) {
+      muteAfterCommand = false;
+      muted = mutedUntilReset = true;
+      record({ kind: 'fault', fault: 'mute-after-command' });
+      return null;
+    }
     const [first, ...queue] = pendingRequests;
     pendingRequests = [];
     if (first === undefined) return startSending(response);
@@ -287,8 +299,11 @@ export function createT1Card(options: T1CardOptions): T1Card {
       record({ kind: 'fault', fault: 'mute' });
     },
     unmute() {
-      muted = false;
+      muted = mutedUntilReset = false;
       record({ kind: 'fault', fault: 'unmute' });
+    },
+    muteAfterNextCommand() {
+      muteAfterCommand = true;
     },
   };
 
@@ -301,6 +316,7 @@ export function createT1Card(options: T1CardOptions): T1Card {
     },
     transmitBlock,
     reset() {
+      if (mutedUntilReset) muted = mutedUntilReset = false;
       resynchronise();
       ifsc = initialIfsc;
       lastSent = undefined;

@@ -15,6 +15,7 @@ import {
   type CommandStatus,
   type IccStatus,
   type ResponseFields,
+  type ResponseType,
 } from '../ccid/messages';
 import type { CcidClassDescriptor } from '../ccid/descriptors';
 import { concatBytes } from '../ccid/bytes';
@@ -86,6 +87,8 @@ export interface AnswerPlan {
   zeroLengthFirst: number;
   /** Bytes glued after the answer in the same transfer. */
   garbageAfter: Uint8Array | null;
+  /** Rewrites every frame sent for this command (time extensions, answer): a hostile reader's lies. */
+  rewrite: ((frame: Uint8Array) => Uint8Array) | null;
 }
 
 interface SlotState {
@@ -93,7 +96,8 @@ interface SlotState {
   powered: boolean;
   protocol: number;
   parameters: Uint8Array;
-  busy: { seq: number; deaf: boolean; cancel: () => void } | null;
+  /** The command in progress, and the message type that answers it (CCID 1.1 §6.1). */
+  busy: { seq: number; answers: ResponseType; deaf: boolean; cancel: () => void } | null;
   commandChain: Uint8Array[];
   responseChain: Uint8Array[];
 }
@@ -122,6 +126,7 @@ export class CcidFirmware implements UsbFunction {
   readonly #setup: FirmwareSetup;
   readonly #slots: SlotState[];
   readonly #nextAnswers: Partial<AnswerPlan>[] = [];
+  #everyAnswer: Partial<AnswerPlan> = {};
   #queueIn: (endpoint: number, message: Uint8Array) => void = () => undefined;
   #lastSeq: number | null = null;
   #abortRequest: { slot: number; seq: number } | null = null;
@@ -148,6 +153,11 @@ export class CcidFirmware implements UsbFunction {
     this.#nextAnswers.push(plan);
   }
 
+  /** Shapes every answer from now on (one-shot plans override it field by field); `{}` ends it. */
+  planEveryAnswer(plan: Partial<AnswerPlan>): void {
+    this.#everyAnswer = plan;
+  }
+
   insert(slot: number, card: VirtualCard): void {
     const s = this.#slot(slot);
     s.card = card;
@@ -160,6 +170,11 @@ export class CcidFirmware implements UsbFunction {
     s.card = null;
     s.powered = false;
     this.#notify(slot);
+  }
+
+  /** bSeq of the last command received (the host's next command takes the one after it). */
+  get lastSeq(): number | null {
+    return this.#lastSeq;
   }
 
   cardIn(slot: number): VirtualCard | null {
@@ -197,7 +212,7 @@ export class CcidFirmware implements UsbFunction {
     if (busy && busy.seq === seq) {
       busy.cancel();
       this.#slot(slot).busy = null;
-      this.#send(encodeResponse({ type: 'DataBlock' }, this.#status(slot, seq, 'failed', ReaderError.aborted)));
+      this.#sendAsEveryAnswer(encodeResponse(emptyFields(busy.answers), this.#status(slot, seq, 'failed', ReaderError.aborted)));
     }
     return 'ok';
   }
@@ -242,7 +257,7 @@ export class CcidFirmware implements UsbFunction {
       this.#secure(slot, seq, this.#setup.pinpad, state.card, command.data);
       return;
     }
-    this.#schedule(slot, seq, () => this.#execute(slot, command));
+    this.#schedule(slot, seq, RESPONSE_TO[command.type], () => this.#execute(slot, command));
   }
 
   /** PC_to_RDR_Secure (CCID 1.1 §6.1.11): the slot stays busy while the user types, then the reader talks to the card. */
@@ -253,7 +268,7 @@ export class CcidFirmware implements UsbFunction {
     const crc = ((s.parameters[1] ?? 0) & 0x01) !== 0;
     const t1Edc = descriptor.exchangeLevel === 'tpdu' && s.protocol === 1 ? (crc ? 'crc' : 'lrc') : null;
     const entry = pinpad.secure({ data, pinSupport: descriptor.bPINSupport, t1Edc, exchange: (bytes) => link.exchange(card, bytes) });
-    s.busy = { seq, deaf: false, cancel: entry.abort };
+    s.busy = { seq, answers: 'DataBlock', deaf: false, cancel: entry.abort };
     void entry.answer.then((answer) => {
       if (s.busy?.seq !== seq) return; // aborted meanwhile
       s.busy = null;
@@ -265,7 +280,12 @@ export class CcidFirmware implements UsbFunction {
 
   /* ---- answering ----------------------------------------------------------------------------------- */
 
-  #schedule(slot: number, seq: number, produce: () => { fields: ResponseFields; status: CommandStatus; error: number }): void {
+  #schedule(
+    slot: number,
+    seq: number,
+    answers: ResponseType,
+    produce: () => { fields: ResponseFields; status: CommandStatus; error: number },
+  ): void {
     const plan: AnswerPlan = {
       delayMs: 0,
       timeExtensionEveryMs: 0,
@@ -276,28 +296,32 @@ export class CcidFirmware implements UsbFunction {
       staleFrameFirst: false,
       zeroLengthFirst: 0,
       garbageAfter: null,
+      rewrite: null,
+      ...this.#everyAnswer,
       ...this.#nextAnswers.shift(),
     };
     const state = this.#slot(slot);
     const timers: ReturnType<typeof setTimeout>[] = [];
     const cancel = (): void => timers.forEach((t) => clearTimeout(t)); // clears intervals too (HTML timers share ids)
-    state.busy = { seq, deaf: plan.deaf, cancel };
+    const send = (frame: Uint8Array): void => this.#send(plan.rewrite ? plan.rewrite(frame) : frame);
+    // CCID 1.1 §6.2.6: a time extension comes in the response message of the pending command.
+    const timeExtension = (): void =>
+      send(encodeResponse(emptyFields(answers), this.#status(slot, seq, 'timeExtension', plan.multiplier)));
+    state.busy = { seq, answers, deaf: plan.deaf, cancel };
     if (plan.hang || plan.deaf) return;
-    if (plan.timeExtensionEveryMs > 0) {
-      timers.push(setInterval(() => this.#timeExtension(slot, seq, plan.multiplier), plan.timeExtensionEveryMs));
-    }
+    if (plan.timeExtensionEveryMs > 0) timers.push(setInterval(timeExtension, plan.timeExtensionEveryMs));
     const answer = (): void => {
       cancel();
       if (state.busy?.seq !== seq) return;
       state.busy = null;
-      for (let i = 0; i < plan.extraTimeExtensions; i++) this.#timeExtension(slot, seq, plan.multiplier);
+      for (let i = 0; i < plan.extraTimeExtensions; i++) timeExtension();
       if (plan.staleFrameFirst) {
         this.#send(encodeResponse({ type: 'SlotStatus' }, this.#status(slot, (seq + 128) & 0xff, 'ok', 0)));
       }
       for (let i = 0; i < plan.zeroLengthFirst; i++) this.#send(new Uint8Array(0));
       const { fields, status, error } = produce();
       const frame = encodeResponse(fields, this.#status(slot, seq, status, error));
-      this.#send(plan.garbageAfter ? concatBytes([frame, plan.garbageAfter]) : frame);
+      send(plan.garbageAfter ? concatBytes([frame, plan.garbageAfter]) : frame);
     };
     if (plan.delayMs > 0) timers.push(setTimeout(answer, plan.delayMs));
     else queueMicrotask(answer);
@@ -443,10 +467,10 @@ export class CcidFirmware implements UsbFunction {
     const s = this.#slot(slot);
     if (s.busy) {
       s.busy.cancel();
-      this.#send(encodeResponse({ type: 'DataBlock' }, this.#status(slot, s.busy.seq, 'failed', ReaderError.aborted)));
+      this.#sendAsEveryAnswer(encodeResponse(emptyFields(s.busy.answers), this.#status(slot, s.busy.seq, 'failed', ReaderError.aborted)));
       s.busy = null;
     }
-    this.#send(encodeResponse({ type: 'SlotStatus' }, this.#status(slot, seq, 'ok', 0)));
+    this.#sendAsEveryAnswer(encodeResponse({ type: 'SlotStatus' }, this.#status(slot, seq, 'ok', 0)));
   }
 
   #checkSequence(command: Command, seq: number): void {
@@ -457,8 +481,9 @@ export class CcidFirmware implements UsbFunction {
     this.#lastSeq = seq;
   }
 
-  #timeExtension(slot: number, seq: number, multiplier: number): void {
-    this.#send(encodeResponse({ type: 'DataBlock' }, this.#status(slot, seq, 'timeExtension', multiplier)));
+  /** Answers to an abort follow the standing plan's lies too (a reader that always lies does so here as well). */
+  #sendAsEveryAnswer(frame: Uint8Array): void {
+    this.#send(this.#everyAnswer.rewrite ? this.#everyAnswer.rewrite(frame) : frame);
   }
 
   #status(slot: number, seq: number, commandStatus: CommandStatus, error: number) {

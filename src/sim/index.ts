@@ -15,3 +15,4 @@ export type { AnswerPlan } from './ccid-firmware';
 export type { PlatformPolicy } from './virtual-usb-device';
 export { createVirtualPinpad } from './virtual-pinpad';
 export type { VirtualPinpad, VirtualPinpadOptions, PinPrompt, PinPromptKind, PinPadKey } from './virtual-pinpad';
+export { createHostileReader, lies, type HostileReader, type Lie, type StraySeq } from './hostile-reader';

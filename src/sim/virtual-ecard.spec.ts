@@ -225,6 +225,24 @@ describe('createVirtualEcard', () => {
       for (const entry of card.ledger) expect(Object.keys(entry).sort()).toEqual(['ins', 'ok', 'triesLeftAfter']);
       expect(card.triesConsumed()).toBe(2);
     });
+    it('lists a RESET RETRY COUNTER that reached the reset PIN, right or wrong, without counting it as a try', () => {
+      const card = cardFor('blocked');
+      expect(card.cas.authoriseReset()).toBe(true);
+      expect(send(card, '00 2C 02 01 04 31 31 31 31')).toBe('6A 80');
+      expect(send(card, APDU.reset0000)).toBe('90 00');
+      expect(card.ledger).toEqual([
+        { ins: 0x2c, ok: false, triesLeftAfter: 0 },
+        { ins: 0x2c, ok: true, triesLeftAfter: 5 },
+      ]);
+      expect(card.triesConsumed()).toBe(0);
+    });
+    it('does not list a RESET RETRY COUNTER refused before the comparison (not blocked, not unblocked by the CAS)', () => {
+      const active = cardFor('active');
+      expect(send(active, APDU.reset0000)).toBe('69 85');
+      const blocked = cardFor('blocked');
+      expect(send(blocked, APDU.reset0000)).toBe('69 82');
+      expect([...active.ledger, ...blocked.ledger]).toEqual([]);
+    });
     it('keeps the PIN out of everything the card exposes', () => {
       const card = createVirtualEcard({ state: 'active', pin: '8642' });
       send(card, APDU.selectEcard);
@@ -384,7 +402,7 @@ describe('PIN-try ledger over random sessions (fast-check, seed 1234)', () => {
           expect(card.hasPin(model.pin)).toBe(true);
         }
         expect(card.triesConsumed()).toBe(wrongSent);
-        expect(card.ledger.filter((entry) => !entry.ok).length).toBe(wrongSent);
+        expect(card.ledger.filter((entry) => !entry.ok && entry.ins !== 0x2c).length).toBe(wrongSent);
       }),
       { seed: 1234, numRuns: 10_000 },
     );

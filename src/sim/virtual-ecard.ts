@@ -27,7 +27,11 @@ export interface VirtualEcardOptions {
   readonly triesLeft?: number;
 }
 
-/** One PIN comparison by the card: the command, whether the PIN was right, the tries left after it. */
+/**
+ * One PIN comparison by the card: the command, whether the PIN was right, the tries left after it.
+ * A RESET RETRY COUNTER that reached the reset PIN comparison is listed too; a wrong reset PIN
+ * costs no try in this model, so it does not count in `triesConsumed`.
+ */
 export interface PinTry {
   readonly ins: number;
   readonly ok: boolean;
@@ -151,7 +155,9 @@ export function createVirtualEcard(options: VirtualEcardOptions): VirtualEcard {
     if (tries !== 0) return SW.CONDITIONS_NOT_SATISFIED;
     if (!resetAuthorised) return SW.SECURITY_NOT_SATISFIED;
     if (apdu.data.length !== ECARD_PROFILE.pinLength.value) return SW.WRONG_LENGTH;
-    if (ascii(apdu.data) !== ECARD_PROFILE.resetPin.value) return SW.WRONG_DATA;
+    const ok = ascii(apdu.data) === ECARD_PROFILE.resetPin.value;
+    ledger.push({ ins: INS_RESET, ok, triesLeftAfter: ok ? maxTries : tries });
+    if (!ok) return SW.WRONG_DATA;
     pin = ECARD_PROFILE.resetPin.value;
     tries = maxTries;
     transport = false;
@@ -183,7 +189,8 @@ export function createVirtualEcard(options: VirtualEcardOptions): VirtualEcard {
     return handler(apdu);
   }
 
-  const t1 = createT1Card({ atr: ecardAtr(), apdu: (command) => swBytes(answer(command)) });
+  // No block log: the card's blocks carry the PINs (training runs in the provider's browser).
+  const t1 = createT1Card({ atr: ecardAtr(), apdu: (command) => swBytes(answer(command)), log: false });
 
   return {
     atr: t1.atr,
@@ -196,7 +203,7 @@ export function createVirtualEcard(options: VirtualEcardOptions): VirtualEcard {
     },
     faults: t1.faults,
     ledger,
-    triesConsumed: () => ledger.filter((entry) => !entry.ok).length,
+    triesConsumed: () => ledger.filter((entry) => !entry.ok && entry.ins !== INS_RESET).length,
     state: () => (invalid ? 'invalid' : tries === 0 ? 'blocked' : transport ? 'transport' : 'active'),
     triesLeft: () => tries,
     hasPin: (candidate) => candidate === pin,

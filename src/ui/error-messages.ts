@@ -4,16 +4,26 @@
  */
 import {
   AccessDeniedError,
+  AtrError,
   CardAbsentError,
+  CardLinkError,
   CardMuteError,
+  CardNotPoweredError,
   CardNotSupportedError,
   CardProtocolError,
   CcidCommandError,
   CcidTimeoutError,
   DeviceBusyError,
   DeviceDisconnectedError,
+  MalformedDataError,
+  PinPadRefusalError,
+  PinPadUnavailableError,
+  PpsError,
   ProtectedClassError,
+  ReaderProtocolError,
+  T1BlockError,
   UnsupportedReaderError,
+  UsbTransferError,
 } from '../ccid';
 import type { MessageKey } from './i18n';
 
@@ -25,9 +35,20 @@ const BY_CLASS: readonly [abstract new (...args: never[]) => Error, MessageKey][
   [UnsupportedReaderError, 'errUnsupportedReader'],
   [CardAbsentError, 'errCardAbsent'],
   [CardMuteError, 'errCardMute'],
+  [CardNotPoweredError, 'errCardMute'],
   [CardProtocolError, 'errCardProtocol'],
   [CardNotSupportedError, 'errCardProtocol'],
+  [AtrError, 'errCardProtocol'],
+  [PpsError, 'errCardProtocol'],
+  // A T=1 exchange the bounded recovery could not save (ISO/IEC 7816-3 §11.6): a try may have been spent.
+  [CardLinkError, 'errCardLink'],
+  [T1BlockError, 'errCardLink'],
+  [PinPadRefusalError, 'errPinEntry'],
+  [PinPadUnavailableError, 'errPinPadUnavailable'],
   [CcidTimeoutError, 'errTimeout'],
+  [UsbTransferError, 'errUsbTransfer'],
+  [ReaderProtocolError, 'errReaderProtocol'],
+  [MalformedDataError, 'errReaderProtocol'],
   [CcidCommandError, 'errReader'],
 ];
 

@@ -50,6 +50,8 @@ export interface E2eControls {
   /** The card's PIN is `pin` now. */
   hasPin(pin: string): boolean;
   triesConsumed(): number;
+  /** The card runs its next command, then answers nothing until it is powered again. */
+  muteCardAfterNextCommand(): void;
 }
 
 declare global {
@@ -105,5 +107,6 @@ if (config) {
     casInvalidate: () => cas?.invalidate(),
     hasPin: (pin) => ecard?.hasPin(pin) ?? false,
     triesConsumed: () => ecard?.triesConsumed() ?? 0,
+    muteCardAfterNextCommand: () => ecard?.faults.muteAfterNextCommand(),
   };
 }

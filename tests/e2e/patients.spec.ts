@@ -111,6 +111,21 @@ test('the reader unplugged during a change: the PIN stays, the page says what to
   expect(await page.evaluate(() => window.__e2e?.hasPin('1234'))).toBe(true);
 });
 
+test('the card goes mute right after it counted a wrong PIN: the page says the link broke and shows the tries left', async ({ page }) => {
+  await withReader(page, SCREEN_READER, { ecard: { state: 'active', pin: '7395' } });
+  const patients = await openPatients(page);
+  await expect(patients.getByTestId('tries-left')).toHaveText('5');
+  await patients.getByRole('button', { name: 'Verifică PIN' }).click();
+  await expect(page.getByTestId('screen-keypad')).toBeVisible();
+  await page.evaluate(() => window.__e2e?.muteCardAfterNextCommand());
+  await typeOnScreen(page, '5151');
+  // ISO/IEC 7816-3 §11.6: the T=1 recovery gives up; the PIN is not sent again.
+  await expect(patients.getByTestId('error')).toContainText('Legătura cu cardul s-a întrerupt', { timeout: 20_000 });
+  // The page powers the card again and shows what it counted.
+  await expect(patients.getByTestId('tries-left')).toHaveText('4');
+  expect(await page.evaluate(() => window.__e2e?.triesConsumed())).toBe(1);
+});
+
 test('switches to English: status, buttons, outcome and CAS guidance', async ({ page }) => {
   await withReader(page, PINPAD_READER, { pinpad: true, ecard: { state: 'blocked' } });
   const patients = await openPatients(page);
@@ -120,7 +135,7 @@ test('switches to English: status, buttons, outcome and CAS guidance', async ({ 
   await expect(patients.getByTestId('card-state')).toHaveText('Blocked');
   await expect(patients.getByRole('button', { name: 'Reset eCard PIN' })).toBeEnabled();
   await expect(patients.getByTestId('cas-needs')).toContainText('The CAS needs the CID');
-  await expect(page.locator('html')).toHaveAttribute('lang', 'ro');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   await expect(page.getByTestId('patients').locator('xpath=ancestor::div[@lang]')).toHaveAttribute('lang', 'en');
 });
 

@@ -5,6 +5,7 @@ import {
   CcidTimeoutError,
   DeviceBusyError,
   DeviceDisconnectedError,
+  MalformedDataError,
   ProtectedClassError,
   UsbTransferError,
   fromHex,
@@ -76,6 +77,15 @@ describe('CcidTransport over a virtual reader', () => {
     expect(reader.transport.stats.aborts).toBe(1);
   });
 
+  it('ends an aborted GetSlotStatus on the Abort\'s SlotStatus, not on its own CMD_ABORTED SlotStatus', async () => {
+    const { virtual, reader, slot } = await poweredReader('ACR122U_PICC.txt', { commandTimeoutMs: 50 });
+    virtual.planNextAnswer({ hang: true });
+    await expect(slot.status()).rejects.toBeInstanceOf(CcidTimeoutError);
+    expect(await slot.status()).toMatchObject({ card: 'active' });
+    expect(reader.transport.stats.staleFrames).toBe(0);
+    expect(virtual.violations()).toEqual([]);
+  });
+
   it('closes the device when a locked-up reader does not confirm the abort either', async () => {
     const { virtual, slot } = await poweredReader('ACR122U_PICC.txt', { commandTimeoutMs: 50, abortTimeoutMs: 100 });
     virtual.planNextAnswer({ deaf: true });
@@ -103,12 +113,24 @@ describe('CcidTransport over a virtual reader', () => {
     expect(card.received).toHaveLength(1);
   });
 
-  it('tolerates zero-length reads and ignores bytes glued after a frame', async () => {
+  it('tolerates zero-length reads', async () => {
     const { virtual, reader, slot } = await poweredReader();
-    virtual.planNextAnswer({ zeroLengthFirst: 3, garbageAfter: fromHex('DE AD BE EF') });
+    virtual.planNextAnswer({ zeroLengthFirst: 3 });
     expect(toHex(await slot.transmit(fromHex('00 B0 00 00 00')))).toBe('01 02 03 90 00');
     expect(reader.transport.stats.zeroLengthReads).toBe(3);
+  });
+
+  it('refuses a frame with bytes glued after it (its dwLength cannot be trusted), aborts, then works again', async () => {
+    const { virtual, reader, slot } = await poweredReader();
+    virtual.planNextAnswer({ garbageAfter: fromHex('DE AD BE EF') });
+    const error = await slot.transmit(fromHex('00 B0 00 00 00')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MalformedDataError);
+    expect((error as MalformedDataError).offset).toBe(15);
+    expect((error as MalformedDataError).got).toBe('4 more bytes');
     expect(reader.transport.stats.discardedBytes).toBe(4);
+    expect(reader.transport.stats.aborts).toBe(1);
+    expect(toHex(await slot.transmit(fromHex('00 B0 00 00 00')))).toBe('01 02 03 90 00');
+    expect(virtual.violations()).toEqual([]);
   });
 
   it('reports an unplug during a transfer once, and every later call fails the same way', async () => {

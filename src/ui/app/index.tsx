@@ -35,6 +35,8 @@ interface Training {
 
 export function App({ usb, secureContext, storage, loadTraining, kiosk, userAgent, copyText }: AppProps) {
   const [language, setLanguage] = useState<Language>('ro');
+  // The document's language too: screen readers and the browser's translate offer read <html lang>.
+  useEffect(() => void (document.documentElement.lang = language), [language]);
   const [menuOpen, setMenuOpen] = useState(false);
   const [training, setTraining] = useState<Training | null>(null);
   const desk = training?.desk ?? null;

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { useText, type MessageKey } from '../i18n';
 import type { ReaderEntry } from '../readers/use-readers';
-import { vidPid } from '../readers/reader-names';
+import { vidPid } from '../../ccid/usb-ids';
 import { diagnosticReport } from './report';
 
 export interface DiagnosticsProps {

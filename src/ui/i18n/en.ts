@@ -43,6 +43,12 @@ export const en: Record<MessageKey, string> = {
   errCardProtocol: 'The reader cannot talk to this card.',
   errTimeout: 'The reader did not answer in time. Unplug and replug the reader, then try again.',
   errReader: 'The reader reported an error. Try again; if it repeats, reconnect the reader.',
+  errCardLink:
+    'The link with the card broke during the operation. The card is being checked again: see above how many PIN tries are left before trying again.',
+  errPinEntry: 'The PIN entry on the terminal did not finish (cancelled, timed out or PINs differ). No try was used.',
+  errUsbTransfer: 'USB communication with the reader failed. Plug the reader in again (perhaps into another USB port) and try again.',
+  errReaderProtocol: 'The reader sent a wrong answer (one that breaks the CCID standard). Plug the reader in again; if it repeats, use another reader.',
+  errPinPadUnavailable: 'The reader\'s keypad cannot be used for the PIN. Try again; if it repeats, use another reader.',
   errUnknown: 'Something unexpected went wrong. Reconnect the reader and try again.',
   errCancelled: 'No reader was chosen.',
   technicalDetails: 'Technical details',

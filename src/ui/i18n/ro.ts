@@ -41,6 +41,13 @@ export const ro = {
   errCardProtocol: 'Cititorul nu poate comunica cu acest card.',
   errTimeout: 'Cititorul nu a răspuns la timp. Scoateți și reintroduceți cititorul, apoi încercați din nou.',
   errReader: 'Cititorul a raportat o eroare. Încercați din nou; dacă se repetă, reconectați cititorul.',
+  errCardLink:
+    'Legătura cu cardul s-a întrerupt în timpul operației. Cardul este verificat din nou: vedeți mai sus câte încercări de PIN au rămas înainte de a reîncerca.',
+  errPinEntry: 'Introducerea PIN-ului pe terminal nu s-a încheiat (anulată, expirată sau PIN-uri diferite). Nu s-a consumat nicio încercare.',
+  errUsbTransfer: 'Comunicarea USB cu cititorul a eșuat. Conectați cititorul din nou (eventual în alt port USB) și încercați din nou.',
+  errReaderProtocol:
+    'Cititorul a trimis un răspuns greșit (care nu respectă standardul CCID). Conectați cititorul din nou; dacă se repetă, folosiți alt cititor.',
+  errPinPadUnavailable: 'Tastatura cititorului nu poate fi folosită pentru PIN. Reîncercați; dacă se repetă, folosiți alt cititor.',
   errUnknown: 'A apărut o eroare neprevăzută. Reconectați cititorul și încercați din nou.',
   errCancelled: 'Nu a fost ales niciun cititor.',
   technicalDetails: 'Detalii tehnice',

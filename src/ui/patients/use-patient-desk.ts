@@ -133,6 +133,8 @@ export function usePatientDesk(entry: ReaderEntry | null, authority: UnblockAuth
         } else setStatus(null);
       } catch (error) {
         setFailure(error);
+        // A broken exchange may have reached the card after the PIN went out: show what the card says now.
+        if (action !== 'check') setStatus(await checkCard({ ...ctx, onState: () => undefined }).catch(() => null));
       } finally {
         running.current = false;
         setOperation(null);

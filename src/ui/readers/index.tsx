@@ -3,7 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { toHex, type ExchangeLevel } from '../../ccid';
 import { messageFor } from '../error-messages';
 import { useText, type MessageKey } from '../i18n';
-import { vidPid } from './reader-names';
+import { vidPid } from '../../ccid/usb-ids';
 import type { ReaderEntry } from './use-readers';
 
 const LEVEL_TEXT: Record<ExchangeLevel, MessageKey> = {

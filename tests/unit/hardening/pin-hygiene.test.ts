@@ -56,7 +56,7 @@ describe.each(READERS)('PIN hygiene on $name', ({ file, pinpad }) => {
     const outcome = await clean.run();
     expect(outcome.kind).toBe(FLOWS[flow].done);
     haystack.push(JSON.stringify(outcome));
-    const pinSent = flow === 'check' || flow === 'reset' ? 0 : 1;
+    const pinSent = flow === 'check' ? 0 : 1;
     expect(clean.card.ledger.length).toBe(pinSent);
 
     const faulted = await openDesk(file, flow, { log, commandTimeoutMs: 50, maxCommandMs: 150 }, pinpad);
