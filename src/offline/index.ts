@@ -2,8 +2,7 @@
  * Offline mode: registers the worker and, once it controls the page, shows the "works offline"
  * line in `status` (a role="status" element of index.html), in the language of the app.
  */
-import { en } from '../ui/i18n/en';
-import { ro } from '../ui/i18n/ro';
+import { translate } from '../ui/i18n';
 
 export interface OfflineOptions {
   /** navigator.serviceWorker (undefined outside a secure context). */
@@ -38,9 +37,10 @@ async function controlledByWorker(container: ServiceWorkerContainer | undefined,
 function showStatus(status: HTMLElement, languageRoot: Element | null): void {
   const render = () => {
     const lang = languageRoot?.querySelector('[lang]')?.getAttribute('lang') ?? document.documentElement.lang;
-    const text = lang.startsWith('en') ? en.worksOffline : ro.worksOffline;
+    const language = lang.startsWith('en') ? 'en' : 'ro';
+    const text = translate(language, 'worksOffline');
     if (status.textContent !== text) status.textContent = text;
-    status.lang = lang.startsWith('en') ? 'en' : 'ro';
+    status.lang = language;
   };
   render();
   status.hidden = false;

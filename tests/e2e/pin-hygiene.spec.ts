@@ -6,7 +6,7 @@
  * PINs, as text and as ASCII hex: 0 hits; the driver trace shows message headers only.
  * A control run plants a PIN in each place and the searcher must find it there.
  */
-import { test, expect, type BrowserContext, type Page } from '@playwright/test';
+import { test, expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { withReader } from './desk';
 
 /** The holder's PINs typed in the flows; none of them occurs in the app, the corpus or the browser's version. */
@@ -93,12 +93,25 @@ interface Desk {
   casUnblock(page: Page): Promise<void>;
 }
 
-/** Types a PIN on the on-screen keypad at `prompt` and presses OK. */
-async function typeOnScreen(page: Page, prompt: string, pin: string): Promise<void> {
+type Key = 'OK' | 'Anulează';
+
+/** On the virtual terminal: waits for `prompt` on its display, types `digits`, presses `key`. */
+async function onTerminal(page: Page, prompt: string, digits: string, key: Key): Promise<void> {
+  const terminal = page.getByTestId('virtual-terminal');
+  await expect(terminal.getByTestId('terminal-lcd')).toContainText(prompt);
+  await typeAndPress(terminal, digits, key);
+}
+
+/** On the on-screen keypad: waits for `prompt`, types `digits`, presses `key`. */
+async function onScreen(page: Page, prompt: string, digits: string, key: Key): Promise<void> {
   const keypad = page.getByTestId('screen-keypad');
   await expect(keypad.getByTestId('keypad-prompt')).toHaveText(prompt);
-  for (const d of pin) await keypad.getByRole('button', { name: d, exact: true }).click();
-  await keypad.getByRole('button', { name: 'OK' }).click();
+  await typeAndPress(keypad, digits, key);
+}
+
+async function typeAndPress(keys: Locator, digits: string, key: Key): Promise<void> {
+  for (const d of digits) await keys.getByRole('button', { name: d, exact: true }).click();
+  await keys.getByRole('button', { name: key }).click();
 }
 
 const trainingDesk: Desk = {
@@ -109,18 +122,8 @@ const trainingDesk: Desk = {
     await page.getByRole('button', { name: 'Cititor de instruire' }).click();
     await expect(page.getByTestId('patients').getByTestId('card-state')).toHaveText('Activ');
   },
-  async enter(page, prompt, pin) {
-    const terminal = page.getByTestId('virtual-terminal');
-    await expect(terminal.getByTestId('terminal-lcd')).toContainText(prompt);
-    for (const d of pin) await terminal.getByRole('button', { name: d, exact: true }).click();
-    await terminal.getByRole('button', { name: 'OK' }).click();
-  },
-  async cancel(page, prompt, digits) {
-    const terminal = page.getByTestId('virtual-terminal');
-    await expect(terminal.getByTestId('terminal-lcd')).toContainText(prompt);
-    for (const d of digits) await terminal.getByRole('button', { name: d, exact: true }).click();
-    await terminal.getByRole('button', { name: 'Anulează' }).click();
-  },
+  enter: (page, prompt, pin) => onTerminal(page, prompt, pin, 'OK'),
+  cancel: (page, prompt, digits) => onTerminal(page, prompt, digits, 'Anulează'),
   async insertCard(page, state) {
     const training = page.getByTestId('training');
     await training.getByTestId('card-state-picker').selectOption(state);
@@ -140,13 +143,8 @@ const screenDesk: Desk = {
     await page.getByRole('button', { name: 'Conectează cititorul' }).click();
     await expect(page.getByTestId('patients').getByTestId('card-state')).toHaveText('Activ');
   },
-  enter: typeOnScreen,
-  async cancel(page, prompt, digits) {
-    const keypad = page.getByTestId('screen-keypad');
-    await expect(keypad.getByTestId('keypad-prompt')).toHaveText(prompt);
-    for (const d of digits) await keypad.getByRole('button', { name: d, exact: true }).click();
-    await keypad.getByRole('button', { name: 'Anulează' }).click();
-  },
+  enter: (page, prompt, pin) => onScreen(page, prompt, pin, 'OK'),
+  cancel: (page, prompt, digits) => onScreen(page, prompt, digits, 'Anulează'),
   async insertCard(page, state) {
     await page.evaluate((s) => window.__e2e?.insertEcard(s), state);
   },
@@ -168,9 +166,9 @@ async function runEveryFlow(page: Page, desk: Desk): Promise<number> {
   await act('Activează card');
   // Activation is typed on the screen on every reader: a PIN pad takes no 3-digit transport PIN
   // with a 4-digit new one in one PIN_MODIFY (src/flows/pin-source.ts).
-  await typeOnScreen(page, 'PIN transport?', '000');
-  await typeOnScreen(page, 'PIN nou?', own);
-  await typeOnScreen(page, 'PIN confirmat?', own);
+  await onScreen(page, 'PIN transport?', '000', 'OK');
+  await onScreen(page, 'PIN nou?', own, 'OK');
+  await onScreen(page, 'PIN confirmat?', own, 'OK');
   await done('Cardul a fost activat');
 
   await act('Verifică PIN');

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { UnblockAuthority } from '../../card';
 import type { TrainingDesk } from '../../sim/training';
-import { LanguageContext, translate, type Language } from '../i18n';
+import { LanguageContext, loadLanguage, translate, type Language } from '../i18n';
 import { PatientsWindow } from '../patients';
 import type { PatientAction } from '../patients/use-patient-desk';
 import { Diagnostics } from '../diagnostics';
@@ -55,6 +55,7 @@ export function App({ usb, secureContext, storage, loadTraining, kiosk, userAgen
   }, [kiosk, activity]);
   const touched = kiosk ? () => setActivity((n) => n + 1) : undefined;
   const t = (key: Parameters<typeof translate>[1]) => translate(language, key);
+  const switchLanguage = (next: Language) => void loadLanguage(next).then(() => setLanguage(next));
   const loaded = useRef<Training | null>(null);
   // The training desk and its view load together, on demand.
   const readers = useReaders(usb, async () => {
@@ -84,7 +85,7 @@ export function App({ usb, secureContext, storage, loadTraining, kiosk, userAgen
             <h1>{t('appTitle')}</h1>
             <p class="muted">{t('appSubtitle')}</p>
           </div>
-          <button type="button" class="link" lang={language === 'ro' ? 'en' : 'ro'} onClick={() => setLanguage(language === 'ro' ? 'en' : 'ro')}>
+          <button type="button" class="link" lang={language === 'ro' ? 'en' : 'ro'} onClick={() => switchLanguage(language === 'ro' ? 'en' : 'ro')}>
             {t('language')}
           </button>
         </header>
