@@ -70,6 +70,13 @@ describe('RDR_to_PC messages', () => {
     expect(decodeResponse(fromHex('80 00000000 00 03 80 05 00'))).toMatchObject({ commandStatus: 'timeExtension', error: 5 });
   });
 
+  it('decodes a time extension in the answer type of SetParameters and GET_DATA_RATES, which carries no payload', () => {
+    expect(decodeResponse(fromHex('82 00000000 00 04 80 02 01'))).toMatchObject({ type: 'Parameters', commandStatus: 'timeExtension', error: 2 });
+    expect(decodeResponse(fromHex('84 00000000 00 05 80 01 00'))).toMatchObject({ type: 'DataRateAndClockFrequency', commandStatus: 'timeExtension' });
+    // A successful answer must still carry its payload.
+    expect(() => decodeResponse(fromHex('82 00000000 00 04 00 00 01'))).toThrow(MalformedDataError);
+  });
+
   it('decodes T=1 parameters, an escape answer, and a data rate answer', () => {
     expect(decodeResponse(fromHex('82 07000000 00 01 00 00 01 13 10 00 45 00 FE 00'))).toMatchObject({ type: 'Parameters', protocol: 1 });
     expect(decodeResponse(fromHex('83 01000000 00 01 00 00 00 99'))).toMatchObject({ type: 'Escape' });

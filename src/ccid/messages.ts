@@ -218,6 +218,9 @@ export function decodeResponse(bytes: Uint8Array): Response {
   }
   const data = bytes.subarray(HEADER_LENGTH);
   const base: ResponseBase = { slot: h.bSlot, seq: h.bSeq, iccStatus, commandStatus, error: h.b8 };
+  // A failed command, or a time extension (CCID 1.1 §6.2.6: bError is then the BWT multiplier),
+  // may come without the payload its message type carries when the command succeeds.
+  const noPayload = commandStatus !== 'ok' && data.length === 0;
   switch (type) {
     case 'DataBlock':
       return { ...base, type, chainParameter: h.b9, data };
@@ -226,8 +229,7 @@ export function decodeResponse(bytes: Uint8Array): Response {
       return { ...base, type, clockStatus: h.b9 };
     case 'Parameters': {
       const expected = PROTOCOL_DATA_LENGTH[h.b9];
-      // A failed GetParameters/SetParameters may come back with no protocol data at all.
-      if (!(commandStatus === 'failed' && data.length === 0)) {
+      if (!noPayload) {
         if (expected === undefined) throw new MalformedDataError(what, 9, 'bProtocolNum 0 or 1', String(h.b9));
         expectDataLength(what, type, data.length, expected);
       }
@@ -236,7 +238,7 @@ export function decodeResponse(bytes: Uint8Array): Response {
     case 'Escape':
       return { ...base, type, data };
     case 'DataRateAndClockFrequency': {
-      if (commandStatus === 'failed' && data.length === 0) return { ...base, type, clockFrequency: 0, dataRate: 0 };
+      if (noPayload) return { ...base, type, clockFrequency: 0, dataRate: 0 };
       expectDataLength(what, type, data.length, 8);
       const [clockFrequency, dataRate] = readU32Pair(data);
       return { ...base, type, clockFrequency, dataRate };

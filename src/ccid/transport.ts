@@ -16,7 +16,6 @@ import {
 } from './errors';
 import {
   HEADER_LENGTH,
-  RESPONSE_CODES,
   RESPONSE_TO,
   decodeInterrupt,
   decodeResponse,
@@ -25,7 +24,6 @@ import {
   type Command,
   type InterruptMessage,
   type Response,
-  type ResponseType,
 } from './messages';
 import { slotError } from './slot-errors';
 import { isDisconnect, usbError } from './usb-errors';
@@ -391,9 +389,9 @@ export class CcidTransport {
 
   /** Hands one frame to its pending command; false when it answers nothing pending (stale). */
   #deliver(frame: Uint8Array): boolean {
-    let response: Response | TimeExtension;
+    let response: Response;
     try {
-      response = readTimeExtension(frame) ?? decodeResponse(frame);
+      response = decodeResponse(frame);
     } catch (error) {
       return this.#blameFrame(frame, error as CcidError);
     }
@@ -607,28 +605,6 @@ export class CcidTransport {
   #trace(line: string): void {
     this.#log?.(`#${++this.#logCounter} ${line}`);
   }
-}
-
-/** A time extension, read from the header alone: CCID 1.1 §6.2.6 gives its abData no meaning. */
-interface TimeExtension {
-  readonly type: ResponseType;
-  readonly slot: number;
-  readonly seq: number;
-  readonly commandStatus: 'timeExtension';
-  /** The BWT multiplier. */
-  readonly error: number;
-}
-
-const RESPONSE_TYPE_OF_CODE: ReadonlyMap<number, ResponseType> = new Map(
-  (Object.keys(RESPONSE_CODES) as ResponseType[]).map((type) => [RESPONSE_CODES[type], type]),
-);
-
-/** bmCommandStatus 2 (CCID 1.1 §6.2.6) on a known RDR_to_PC message type; null for anything else. */
-function readTimeExtension(frame: Uint8Array): TimeExtension | null {
-  const type = RESPONSE_TYPE_OF_CODE.get(frame[0] ?? 0);
-  const status = frame[7] ?? 0;
-  if (!type || frame.length < HEADER_LENGTH || status >> 6 !== 2 || (status & 0x3c) !== 0 || (status & 0x03) === 3) return null;
-  return { type, slot: frame[5] ?? 0, seq: frame[6] ?? 0, commandStatus: 'timeExtension', error: frame[8] ?? 0 };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
