@@ -8,12 +8,19 @@ describe('cache names', () => {
     expect(cacheName('86cae41265e12ae0')).toBe('ecard-pin-86cae41265e12ae0');
   });
 
-  it('marks only our caches of other builds as stale', () => {
+  it('marks our caches of older builds as stale, but the newest of them, and never another app\'s', () => {
     const current = cacheName('new');
-    expect(staleCaches(['ecard-pin-old', current, 'other-app', 'ecard-pin-older'], current)).toEqual([
-      'ecard-pin-old',
+    // Creation order: oldest first (CacheStorage.keys()).
+    expect(staleCaches(['ecard-pin-oldest', 'other-app', 'ecard-pin-older', 'ecard-pin-previous', current], current)).toEqual([
+      'ecard-pin-oldest',
       'ecard-pin-older',
     ]);
+  });
+
+  it('keeps the only previous build, and has nothing to drop on a first install', () => {
+    const current = cacheName('new');
+    expect(staleCaches(['ecard-pin-previous', current], current)).toEqual([]);
+    expect(staleCaches([current, 'other-app'], current)).toEqual([]);
   });
 });
 

@@ -13,9 +13,13 @@ export function cacheName(version: string): string {
   return `${CACHE_PREFIX}${version}`;
 }
 
-/** Our caches from other builds (to delete on activate); caches of other apps on the origin stay. */
+/**
+ * Our caches to delete when this build takes over: all older builds but the newest of them, so that a
+ * page still open on the previous build can load its on-demand chunks (the English texts, the training
+ * desk). `existing` is in creation order, as CacheStorage.keys() gives it. Other apps' caches stay.
+ */
 export function staleCaches(existing: readonly string[], current: string): string[] {
-  return existing.filter((name) => name.startsWith(CACHE_PREFIX) && name !== current);
+  return existing.filter((name) => name.startsWith(CACHE_PREFIX) && name !== current).slice(0, -1);
 }
 
 export function precacheUrls(manifest: PrecacheManifest, scope: string): string[] {

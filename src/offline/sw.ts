@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 /**
  * The offline worker (built to /sw.js by vite.config.ts): precaches the build, answers same-origin
- * GETs cache-first, and drops the caches of older builds when it takes over.
+ * GETs cache-first, and drops the caches of older builds when it takes over (but the previous one).
  */
 import { cacheKeyFor, cacheName, precacheUrls, staleCaches, type PrecacheManifest } from './precache';
 
@@ -40,7 +40,8 @@ worker.addEventListener('fetch', (event) => {
 
 async function answer(request: Request, key: string): Promise<Response> {
   const cache = await caches.open(current);
-  const cached = await cache.match(key);
+  // The previous build's cache answers what an older page still open asks for (staleCaches keeps it).
+  const cached = (await cache.match(key)) ?? (await caches.match(key));
   if (cached) return cached;
   const response = await fetch(request);
   if (response.ok && response.type === 'basic') await cache.put(key, response.clone());
