@@ -172,6 +172,11 @@ export class CcidFirmware implements UsbFunction {
     this.#notify(slot);
   }
 
+  /** The endpoints this firmware answers on. */
+  get endpoints(): FirmwareEndpoints {
+    return this.#setup.endpoints;
+  }
+
   /** bSeq of the last command received (the host's next command takes the one after it). */
   get lastSeq(): number | null {
     return this.#lastSeq;

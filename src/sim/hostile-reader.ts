@@ -50,18 +50,8 @@ export interface HostileReader extends VirtualReader {
   sendInterrupt(message: Uint8Array): void;
 }
 
-const BULK: USBEndpointType = 'bulk';
-const INTERRUPT: USBEndpointType = 'interrupt';
-
 export function createHostileReader(options: VirtualReaderOptions): HostileReader {
   const reader = createVirtualReader(options);
-  const endpoint = (type: USBEndpointType): number => {
-    const found = reader.device.configurations[0]?.interfaces[0]?.alternates[0]?.endpoints.find(
-      (e) => e.type === type && e.direction === 'in',
-    );
-    if (!found) throw new RangeError(`the hostile reader has no ${type} IN endpoint`);
-    return found.endpointNumber;
-  };
   return Object.assign(reader, {
     misbehave(plan: Partial<AnswerPlan>, count?: number) {
       if (count === undefined) reader.firmware.planEveryAnswer(plan);
@@ -74,11 +64,13 @@ export function createHostileReader(options: VirtualReaderOptions): HostileReade
       const next = ((reader.firmware.lastSeq ?? -1) + 1) & 0xff;
       const bSeq = seq === 'old' ? (next + 255) & 0xff : seq === 'next' ? next : (next + 7) & 0xff;
       const frame = encodeResponse(fields, { slot: 0, seq: bSeq, iccStatus: 'active', commandStatus: 'ok', error: 0 });
-      const bulkIn = endpoint(BULK);
+      const { bulkIn } = reader.firmware.endpoints;
       for (let i = 0; i < count; i++) reader.device.queueIn(bulkIn, frame);
     },
     sendInterrupt(message: Uint8Array) {
-      reader.device.queueIn(endpoint(INTERRUPT), message);
+      const { interruptIn } = reader.firmware.endpoints;
+      if (interruptIn === null) throw new RangeError('the hostile reader has no interrupt IN endpoint');
+      reader.device.queueIn(interruptIn, message);
     },
   });
 }
