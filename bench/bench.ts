@@ -167,7 +167,7 @@ function buildSize() {
  * enabled button, median of `runs` fresh pages (same machine, same run).
  */
 async function loadToInteractive(runs: number) {
-  const server = await preview({ logLevel: 'silent', preview: { host: '127.0.0.1', port: 4175, strictPort: true } });
+  const server = await preview({ logLevel: 'silent', preview: { host: '127.0.0.1', port: Number(process.env.BENCH_PORT ?? 4175), strictPort: true } });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
@@ -177,7 +177,7 @@ async function loadToInteractive(runs: number) {
     for (let i = 0; i < runs; i++) {
       const context = await browser.newContext();
       const page = await context.newPage();
-      await page.goto('http://127.0.0.1:4175/');
+      await page.goto(`http://127.0.0.1:${process.env.BENCH_PORT ?? 4175}/`);
       await page.waitForSelector('button:not([disabled])');
       times.push(await page.evaluate(() => performance.now()));
       await context.close();
