@@ -2,6 +2,7 @@
  * Node bundles of what runs without TypeScript (npm run build:node → dist-node/):
  *   ecard-pin.mjs    the `ecard-pin` CLI (cli/ecard-pin.ts)
  *   guest-suite.mjs  the QEMU suite inside the guest (tests/qemu/guest-suite.ts; Node 20, read-only 9p)
+ *   guest-libccid.mjs the libccid suite inside the guest (tests/libccid/guest-libccid.ts)
  *   qemu-host.mjs    the suite's card models and plan for the host's VSCard peer (tests/qemu/host.ts)
  *   bench.mjs        `npm run bench` (bench/bench.ts)
  * dist-node/ sits inside the repo so that `usb` resolves from its node_modules in the guest too;
@@ -22,6 +23,7 @@ export default defineConfig({
       input: {
         'ecard-pin': 'cli/ecard-pin.ts',
         'guest-suite': 'tests/qemu/guest-suite.ts',
+        'guest-libccid': 'tests/libccid/guest-libccid.ts',
         'qemu-host': 'tests/qemu/host.ts',
         bench: 'bench/bench.ts',
       },
@@ -37,7 +39,7 @@ export default defineConfig({
     },
   ],
   test: {
-    include: ['cli/**/*.spec.ts', 'tests/qemu/**/*.spec.ts', 'tests/iwa/**/*.test.ts'],
+    include: ['cli/**/*.spec.ts', 'tests/qemu/**/*.spec.ts', 'tests/usbip/**/*.spec.ts', 'tests/libccid/**/*.spec.ts', 'tests/iwa/**/*.test.ts'],
     environment: 'node',
     testTimeout: 20_000,
   },

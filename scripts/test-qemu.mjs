@@ -5,78 +5,22 @@
 // runs `ecard-pin probe`), then checks on the host what reached the card and the USB capture.
 // Last line: "qemu: N passed, M failed" (exit 1 when M > 0) or "qemu: skipped — reason" (exit 0).
 // Flags: --optional (not root and QEMU missing / guest not buildable → skip), --verbose (guest console).
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_DIR, buildGuest, runGuest } from '../tests/qemu/run.mjs';
+import { REPO_DIR, runGuest } from '../tests/qemu/run.mjs';
+import { prepareGuest, qemuVersion, seconds } from '../tests/qemu/prepare.mjs';
 import { startVscardPeer } from '../tests/qemu/vscard-peer.mjs';
 import { XFER, bulkTransfersPerCommand } from '../tests/qemu/usbmon-pcap.mjs';
 
 const optional = process.argv.includes('--optional');
 const verbose = process.argv.includes('--verbose');
-const isRoot = process.getuid?.() === 0;
-const TOOLS = { 'qemu-system-x86_64': 'qemu-system-x86', debootstrap: 'debootstrap', 'mkfs.ext4': 'e2fsprogs' };
-const PATH_WITH_SBIN = `${process.env.PATH ?? ''}:/usr/local/sbin:/usr/sbin:/sbin`;
 const XFR_BLOCK = 0x6f;
 /** Commands whose exchange is printed from the capture: where QEMU and the CCID spec may differ. */
 const SHOWN_ON_WIRE = { GetParameters: 0x6c, Secure: 0x69 };
 
-/** @param {string} message @returns {never} */
-function cannotRun(message) {
-  if (optional && !isRoot) {
-    console.log(`qemu: skipped — ${message}`);
-    process.exit(0);
-  }
-  console.error(`qemu: 0 passed, 1 failed — ${message}`);
-  process.exit(1);
-}
-
-/** @param {string} tool */
-function installed(tool) {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore', env: { ...process.env, PATH: PATH_WITH_SBIN } });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const seconds = (/** @type {number} */ ms) => `${(ms / 1000).toFixed(1)} s`;
 /** @param {Uint8Array} bytes */
 const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0').toUpperCase()).join(' ');
 
-const missing = Object.entries(TOOLS).filter(([tool]) => !installed(tool)).map(([, pkg]) => pkg);
-if (missing.length > 0) {
-  if (!isRoot) cannotRun(`QEMU cannot run here: missing ${missing.join(', ')} (as root: apt-get install ${missing.join(' ')})`);
-  console.log(`installing ${missing.join(' ')} …`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', PATH: PATH_WITH_SBIN };
-  execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
-}
-process.env.PATH = PATH_WITH_SBIN; // build-guest.sh runs debootstrap, mkfs.ext4, chroot
-if (!existsSync(join(REPO_DIR, 'node_modules', 'usb'))) cannotRun('node_modules/usb is missing: run npm install');
-
-let started = Date.now();
-let guestDir = '';
-try {
-  guestDir = await buildGuest({ verbose: true });
-} catch (error) {
-  cannotRun(`the guest could not be built: ${error instanceof Error ? error.message : String(error)}`);
-}
-const firstBuildMs = Date.now() - started;
-started = Date.now();
-await buildGuest();
-const cachedBuildMs = Date.now() - started;
-
-started = Date.now();
-try {
-  const { build } = await import('vite');
-  await build({ configFile: join(REPO_DIR, 'vite.node.config.ts'), logLevel: 'warn' });
-} catch (error) {
-  console.error(`qemu: 0 passed, 1 failed — bundling vite.node.config.ts failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-}
-const bundleMs = Date.now() - started;
+const { guestDir, guestInfo, buildMs: firstBuildMs, cachedBuildMs, bundleMs } = await prepareGuest({ name: 'qemu', optional });
 /** @type {typeof import('../tests/qemu/host')} */
 const host = await import(join(REPO_DIR, 'dist-node', 'qemu-host.mjs'));
 
@@ -138,8 +82,7 @@ const hostChecks = [
     `${perApdu.map((a) => a.transfers).join(' ')} for the ${perApdu.length} APDUs that reached the card`],
 ];
 
-const guestInfo = readFileSync(join(guestDir, 'ready'), 'utf8').trim(); // "kernel …, node …, built in N s"
-console.log(`\nQEMU ${execFileSync('qemu-system-x86_64', ['--version']).toString().split('\n')[0]}; guest ${guestInfo}`);
+console.log(`\nQEMU ${qemuVersion()}; guest ${guestInfo}`);
 console.log(`bundle (vite build, dist-node/): ${seconds(bundleMs)}; guest build: this call ${seconds(firstBuildMs)}, cached call ${seconds(cachedBuildMs)} (cold build: "${guestInfo.replace(/.*built in /, '')}" when it was made)`);
 console.log(`boot-and-test (${result.accel}): ${seconds(result.bootMs)}`);
 console.log(`APDUs exchanged: ${perApdu.length} of the ${plan.length} planned reached the card as ${result.apduLog.length} TPDUs (${summary ?? 'guest summary missing'})`);

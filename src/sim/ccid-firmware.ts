@@ -8,6 +8,7 @@ import {
   decodeCommand,
   encodeNotifySlotChange,
   encodeResponse,
+  INTERRUPT_CODES,
   HEADER_LENGTH,
   PROTOCOL_DATA_LENGTH,
   RESPONSE_TO,
@@ -20,9 +21,11 @@ import {
 import type { CcidClassDescriptor } from '../ccid/descriptors';
 import { concatBytes } from '../ccid/bytes';
 import type { UsbFunction } from './virtual-usb-device';
+import type { Coalesce } from './usb-descriptors';
 import { recorder } from './bounded-log';
 import type { VirtualCard } from './virtual-card';
 import type { VirtualPinpad } from './virtual-pinpad';
+import { matchEscape, type VendorEscape } from './firmware-quirks';
 
 /** bError values a reader sends (CCID 1.1 §6.2.6). */
 export const ReaderError = {
@@ -41,6 +44,12 @@ export const ReaderError = {
 } as const;
 
 const POWER_SELECT_VOLTAGE: Readonly<Record<number, string>> = { 1: '5.0V', 2: '3.0V', 3: '1.8V' };
+
+/**
+ * How the firmware hands a message to an IN endpoint. With `coalesce`, a message still waiting
+ * there (the host has not read it) is replaced by coalesce(waiting, message).
+ */
+export type QueueIn = (endpoint: number, message: Uint8Array, coalesce?: Coalesce) => void;
 
 export interface FirmwareEndpoints {
   readonly bulkIn: number;
@@ -110,6 +119,10 @@ interface FirmwareSetup {
   readonly link: CardLink;
   /** The keypad of a PIN pad reader; without one, PC_to_RDR_Secure is not supported. */
   readonly pinpad: VirtualPinpad | null;
+  /** Vendor escapes the firmware answers (firmware-quirks.ts); others are "command not supported". */
+  readonly escapes?: readonly VendorEscape[];
+  /** The longest message the firmware takes (firmware-quirks.ts); default dwMaxCCIDMessageLength. */
+  readonly maxMessageLength?: number;
 }
 
 /** Default protocol data after power-on: T=0 with Fi/Di 372/1 (CCID 1.1 §6.1.7, ISO 7816-3 §8.1). */
@@ -120,14 +133,17 @@ export class CcidFirmware implements UsbFunction {
   readonly violations: string[] = [];
   /** Every command the firmware received, by type. */
   readonly commands: Record<string, number> = {};
+  /** The vendor escapes answered, by name, in order. */
+  readonly escapesAnswered: string[] = [];
   /** bBWI of every XfrBlock received (the host scales the block waiting time after an S(WTX)). */
   readonly xfrBlockBwi: number[] = [];
   readonly #recordBwi = recorder(this.xfrBlockBwi);
+  readonly #recordEscape = recorder(this.escapesAnswered);
   readonly #setup: FirmwareSetup;
   readonly #slots: SlotState[];
   readonly #nextAnswers: Partial<AnswerPlan>[] = [];
   #everyAnswer: Partial<AnswerPlan> = {};
-  #queueIn: (endpoint: number, message: Uint8Array) => void = () => undefined;
+  #queueIn: QueueIn = () => undefined;
   #lastSeq: number | null = null;
   #abortRequest: { slot: number; seq: number } | null = null;
 
@@ -144,7 +160,7 @@ export class CcidFirmware implements UsbFunction {
     }));
   }
 
-  attach(queueIn: (endpoint: number, message: Uint8Array) => void): void {
+  attach(queueIn: QueueIn): void {
     this.#queueIn = queueIn;
   }
 
@@ -389,8 +405,12 @@ export class CcidFirmware implements UsbFunction {
           clockFrequency: command.clockFrequency,
           dataRate: command.dataRate,
         });
-      case 'Escape':
-        return fail({ type: 'Escape' }, ReaderError.commandNotSupported);
+      case 'Escape': {
+        const escape = matchEscape(this.#setup.escapes ?? [], command.data);
+        if (!escape) return fail({ type: 'Escape' }, ReaderError.commandNotSupported);
+        this.#recordEscape(escape.name);
+        return ok({ type: 'Escape', data: Uint8Array.from(escape.answer) });
+      }
       case 'Secure':
         // No keypad (QEMU's usb-ccid answers so despite bPINSupport), or no powered card to send to.
         return fail({ type: 'DataBlock' }, this.#setup.pinpad ? ReaderError.iccMute : ReaderError.commandNotSupported);
@@ -415,7 +435,7 @@ export class CcidFirmware implements UsbFunction {
     });
     if (!s.card || !s.powered) return fail(ReaderError.iccMute);
     const { exchangeLevel } = this.#setup.descriptor;
-    const max = this.#setup.descriptor.dwMaxCCIDMessageLength - HEADER_LENGTH;
+    const max = (this.#setup.maxMessageLength ?? this.#setup.descriptor.dwMaxCCIDMessageLength) - HEADER_LENGTH;
     if (data.length > max) return fail(ReaderError.badLength);
     if (exchangeLevel !== 'extendedApdu') {
       if (level !== 0) return fail(ReaderError.badLevelParameter);
@@ -454,9 +474,12 @@ export class CcidFirmware implements UsbFunction {
 
   #checkPowerSelect(powerSelect: number): number | null {
     const d = this.#setup.descriptor;
-    // A reader that announces no voltage at all (bVoltageSupport 0, two in the corpus) can only be
-    // choosing by itself, so "automatic" is what it takes.
-    if (powerSelect === 0) return d.automatic.voltage || d.voltages.length === 0 ? null : ReaderError.badPowerSelect;
+    // "Automatic" (00) is taken by a reader that selects the voltage itself (dwFeatures 0x08), one that
+    // activates the card on insertion by itself (0x04: libccid powers those with 00, and they work),
+    // and one that announces no voltage at all (bVoltageSupport 0, two in the corpus).
+    if (powerSelect === 0) {
+      return d.automatic.voltage || d.automatic.activation || d.voltages.length === 0 ? null : ReaderError.badPowerSelect;
+    }
     const voltage = POWER_SELECT_VOLTAGE[powerSelect];
     if (!voltage || !d.voltages.some((v) => v === voltage)) return ReaderError.badPowerSelect;
     return null;
@@ -501,12 +524,18 @@ export class CcidFirmware implements UsbFunction {
     this.#queueIn(this.#setup.endpoints.bulkIn, frame);
   }
 
-  /** CCID 1.1 §6.3.1 RDR_to_PC_NotifySlotChange, when the reader has an interrupt endpoint. */
+  /**
+   * CCID 1.1 §6.3.1 RDR_to_PC_NotifySlotChange, when the reader has an interrupt endpoint. Its
+   * "changed" bits count since the last notification the host took: one still waiting in the
+   * endpoint is replaced by one that carries its changes too (coalesceNotifications). Seen under
+   * libccid: a host that opens the reader after a card came and went gets one notification, not
+   * a history (libccid reads it off at open, ccid_open_hack_pre).
+   */
   #notify(changedSlot: number): void {
     const ep = this.#setup.endpoints.interruptIn;
     if (ep === null) return;
     const bitmap = this.#slots.map((s, i) => ({ present: s.card !== null, changed: i === changedSlot }));
-    this.#queueIn(ep, encodeNotifySlotChange(bitmap));
+    this.#queueIn(ep, encodeNotifySlotChange(bitmap), coalesceNotifications);
   }
 
   #slot(index: number): SlotState {
@@ -514,6 +543,18 @@ export class CcidFirmware implements UsbFunction {
     if (!s) throw new RangeError(`virtual reader has no slot ${index}`);
     return s;
   }
+}
+
+/**
+ * A NotifySlotChange the host has not taken yet, merged with a newer one: current presence, changes
+ * of both. Anything else waiting (a HardwareError) stays as it is, and the newer one queues after it.
+ */
+export function coalesceNotifications(waiting: Uint8Array, newer: Uint8Array): Uint8Array | null {
+  if (waiting[0] !== INTERRUPT_CODES.NotifySlotChange || waiting.length !== newer.length) return null;
+  const merged = newer.slice();
+  // bmSlotICCState: two bits per slot from bit 0 of byte 1; the second of each pair = "changed".
+  for (let i = 1; i < merged.length; i++) merged[i] = (merged[i] ?? 0) | ((waiting[i] ?? 0) & 0xaa);
+  return merged;
 }
 
 /** The answer type of each PC_to_RDR message code, to answer even a message we cannot decode. */

@@ -5,12 +5,13 @@
 import { fromHex } from '../ccid/bytes';
 import { parseCcidClassDescriptor, type CcidClassDescriptor } from '../ccid/descriptors';
 import { pinpadQuirk } from '../ccid/pinpad-quirks';
-import { CcidFirmware, type AnswerPlan, type CardLink } from './ccid-firmware';
+import { CcidFirmware, type AnswerPlan, type CardLink, type QueueIn } from './ccid-firmware';
 import { cardLinkFor } from './card-links';
-import type { EndpointSpec } from './usb-descriptors';
+import type { DeviceIdentity, DeviceLayout, EndpointSpec } from './usb-descriptors';
 import type { VirtualCard } from './virtual-card';
 import { createVirtualPinpad, type VirtualPinpad, type VirtualPinpadOptions } from './virtual-pinpad';
 import { VirtualUsbDevice, type PlatformPolicy } from './virtual-usb-device';
+import { acceptedMessageLength, vendorEscapes } from './firmware-quirks';
 
 export interface VirtualReaderOptions {
   /** The 54-byte CCID class descriptor, as bytes or hex. */
@@ -20,6 +21,8 @@ export interface VirtualReaderOptions {
   readonly productName?: string;
   readonly manufacturerName?: string;
   readonly serialNumber?: string;
+  /** bcdDevice, e.g. 0x0100 for release 1.00. */
+  readonly deviceVersion?: number;
   /** 0x0B (default) or 0xFF for the vendor-class readers of the corpus. */
   readonly interfaceClass?: number;
   readonly descriptorPlacement?: 'afterInterface' | 'afterEndpoints';
@@ -44,12 +47,20 @@ export interface VirtualReader {
   readonly device: VirtualUsbDevice;
   readonly descriptor: CcidClassDescriptor;
   readonly firmware: CcidFirmware;
+  /** The USB descriptors' content (USB 2.0 §9.6) and the strings the reader names itself with. */
+  readonly layout: DeviceLayout;
+  readonly identity: DeviceIdentity;
   insert(card: VirtualCard, slot?: number): void;
   remove(slot?: number): void;
   /** Pulls the cable: pending transfers reject with NotFoundError. */
   unplug(): void;
   /** Plugs it back in: a fresh USBDevice, a rebooted firmware, the cards still inserted. */
   plug(): VirtualUsbDevice;
+  /**
+   * Plugs it into another bus (a USB/IP export): a rebooted firmware whose IN messages go to
+   * `queueIn`, the cards still inserted; the WebUSB device stays unplugged until plug().
+   */
+  plugIntoBus(queueIn: QueueIn): CcidFirmware;
   /** Shapes the next answer(s): delay, time extensions, hang, stale frames, garbage. */
   planNextAnswer(plan: Partial<AnswerPlan>): void;
   /** The next transfer on the bulk endpoint of that direction stalls. */
@@ -77,7 +88,7 @@ export function createVirtualReader(options: VirtualReaderOptions): VirtualReade
   const layout = {
     vendorId: options.vendorId ?? 0x1209,
     productId: options.productId ?? 0x0001,
-    deviceVersion: 0x0100,
+    deviceVersion: options.deviceVersion ?? 0x0100,
     interfaceClass: options.interfaceClass ?? 0x0b,
     interfaceNumber: 0,
     configurationValue: 1,
@@ -85,7 +96,7 @@ export function createVirtualReader(options: VirtualReaderOptions): VirtualReade
     ccidDescriptorPlacement: options.descriptorPlacement ?? 'afterInterface',
     endpoints,
   };
-  const identity = {
+  const identity: DeviceIdentity = {
     manufacturerName: options.manufacturerName ?? 'eCard PIN',
     productName: options.productName ?? 'Cititor virtual',
     serialNumber: options.serialNumber ?? 'VIRTUAL-0001',
@@ -96,7 +107,7 @@ export function createVirtualReader(options: VirtualReaderOptions): VirtualReade
     ? createVirtualPinpad(pinpadQuirk(layout.vendorId, layout.productId), options.pinpad === true ? {} : options.pinpad)
     : null;
 
-  const boot = (): { device: VirtualUsbDevice; firmware: CcidFirmware } => {
+  const boot = (bus?: QueueIn): { device: VirtualUsbDevice; firmware: CcidFirmware } => {
     const firmware = new CcidFirmware({
       descriptor,
       clockFrequenciesKhz: options.clockFrequenciesKhz ?? [],
@@ -104,9 +115,12 @@ export function createVirtualReader(options: VirtualReaderOptions): VirtualReade
       endpoints: { bulkIn: BULK_IN, interruptIn: withInterrupt ? INTERRUPT_IN : null },
       link: options.link ?? cardLinkFor(descriptor),
       pinpad,
+      escapes: vendorEscapes(layout.vendorId, layout.productId),
+      maxMessageLength: acceptedMessageLength(layout.vendorId, descriptor.dwMaxCCIDMessageLength),
     });
     const device = new VirtualUsbDevice(layout, identity, firmware, options.policy);
-    firmware.attach((endpoint, message) => device.queueIn(endpoint, message));
+    if (bus) device.unplug();
+    firmware.attach(bus ?? ((endpoint, message, coalesce) => device.queueIn(endpoint, message, coalesce)));
     for (const [slot, card] of cards) firmware.insert(slot, card);
     return { device, firmware };
   };
@@ -120,6 +134,8 @@ export function createVirtualReader(options: VirtualReaderOptions): VirtualReade
       return current.firmware;
     },
     descriptor,
+    layout,
+    identity,
     insert(card, slot = 0) {
       cards.set(slot, card);
       current.firmware.insert(slot, card);
@@ -135,6 +151,11 @@ export function createVirtualReader(options: VirtualReaderOptions): VirtualReade
       current.device.unplug();
       current = boot();
       return current.device;
+    },
+    plugIntoBus(queueIn) {
+      current.device.unplug();
+      current = boot(queueIn);
+      return current.firmware;
     },
     planNextAnswer(plan) {
       current.firmware.planNextAnswer(plan);

@@ -3,7 +3,17 @@
  * difference: open/claim rules and their DOMExceptions, endpoint halts, 'babble', pending transfers
  * rejected on close and unplug. What happens on the wire is left to a UsbFunction (the firmware).
  */
-import { configurationDescriptor, deviceDescriptor, webUsbConfiguration, type DeviceLayout } from './usb-descriptors';
+import {
+  configurationDescriptor,
+  deviceDescriptor,
+  enqueueIn,
+  stringDescriptor,
+  takeInTransfer,
+  webUsbConfiguration,
+  type Coalesce,
+  type DeviceIdentity,
+  type DeviceLayout,
+} from './usb-descriptors';
 
 /** The device's firmware, as the USB device layer sees it. */
 export interface UsbFunction {
@@ -14,11 +24,7 @@ export interface UsbFunction {
   bulkOut(endpoint: number, data: Uint8Array): void;
 }
 
-export interface DeviceIdentity {
-  readonly manufacturerName: string | null;
-  readonly productName: string | null;
-  readonly serialNumber: string | null;
-}
+export type { DeviceIdentity } from './usb-descriptors';
 
 /** How the platform treats the device (to rehearse the errors the app must explain). */
 export interface PlatformPolicy {
@@ -69,6 +75,7 @@ export class VirtualUsbDevice implements USBDevice {
   readonly violations: string[] = [];
 
   readonly #layout: DeviceLayout;
+  readonly #identity: DeviceIdentity;
   readonly #function: UsbFunction;
   readonly #policy: PlatformPolicy;
   readonly #deviceDescriptor: Uint8Array;
@@ -83,6 +90,7 @@ export class VirtualUsbDevice implements USBDevice {
 
   constructor(layout: DeviceLayout, identity: DeviceIdentity, fn: UsbFunction, policy: PlatformPolicy = {}) {
     this.#layout = layout;
+    this.#identity = identity;
     this.#function = fn;
     this.#policy = policy;
     this.vendorId = layout.vendorId;
@@ -93,7 +101,7 @@ export class VirtualUsbDevice implements USBDevice {
     this.manufacturerName = identity.manufacturerName;
     this.productName = identity.productName;
     this.serialNumber = identity.serialNumber;
-    this.#deviceDescriptor = deviceDescriptor(layout);
+    this.#deviceDescriptor = deviceDescriptor(layout, identity);
     this.#configDescriptor = configurationDescriptor(layout);
     this.configurations = [webUsbConfiguration(layout, (n) => this.#claimed.has(n))];
   }
@@ -112,11 +120,14 @@ export class VirtualUsbDevice implements USBDevice {
 
   /* ---- what the firmware calls ----------------------------------------------------------------- */
 
-  /** Queues one message on an IN endpoint; it completes the oldest pending transferIn, if any. */
-  queueIn(endpoint: number, message: Uint8Array): void {
+  /**
+   * Queues one message on an IN endpoint; it completes the oldest pending transferIn, if any. With
+   * `coalesce`, a message still waiting there is replaced by coalesce(waiting, message).
+   */
+  queueIn(endpoint: number, message: Uint8Array, coalesce?: Coalesce): void {
     if (this.#unplugged) return;
     const queue = this.#inQueues.get(endpoint) ?? [];
-    queue.push(message);
+    enqueueIn(queue, message, coalesce);
     this.#inQueues.set(endpoint, queue);
     this.#serveIn(endpoint);
   }
@@ -248,31 +259,23 @@ export class VirtualUsbDevice implements USBDevice {
 
   /* ---- internals ------------------------------------------------------------------------------ */
 
-  /**
-   * Completes waiting transferIn calls from the queue. As on a real bus a message longer than the
-   * request fills it when the request is a whole number of packets (the rest comes next time), and
-   * is 'babble' otherwise (USB 2.0 §8.5.1: the last packet overflows the buffer).
-   */
+  /** Completes waiting transferIn calls from the queue, a packet-exact message at a time (takeInTransfer). */
   #serveIn(endpoint: number): void {
     const queue = this.#inQueues.get(endpoint);
     const waiters = this.#inWaiters.get(endpoint);
-    const packet = this.#layout.endpoints.find((e) => e.number === endpoint && e.direction === 'in')?.packetSize ?? 64;
+    const spec = this.#layout.endpoints.find((e) => e.number === endpoint && e.direction === 'in');
     while (queue?.length && waiters?.length) {
       const waiter = waiters.shift();
       const message = queue.shift();
       if (!waiter || !message) break;
-      const type = this.#layout.endpoints.find((e) => e.number === endpoint && e.direction === 'in')?.type;
-      if (type === 'interrupt') this.transfers.interruptIn++;
+      if (spec?.type === 'interrupt') this.transfers.interruptIn++;
       else this.transfers.bulkIn++;
-      if (message.length <= waiter.length) {
-        waiter.resolve({ status: 'ok', data: view(message) });
-      } else if (waiter.length % packet === 0) {
-        queue.unshift(message.subarray(waiter.length));
-        waiter.resolve({ status: 'ok', data: view(message.subarray(0, waiter.length)) });
-      } else {
-        this.violations.push(`transferIn(${endpoint}, ${waiter.length}): not a multiple of ${packet} and too short: babble`);
-        waiter.resolve({ status: 'babble', data: view(message.subarray(0, waiter.length)) });
+      const part = takeInTransfer(message, waiter.length, spec?.packetSize ?? 64);
+      if (part.rest) queue.unshift(part.rest);
+      if (part.babble) {
+        this.violations.push(`transferIn(${endpoint}, ${waiter.length}): not a multiple of ${spec?.packetSize ?? 64} and too short: babble`);
       }
+      waiter.resolve({ status: part.babble ? 'babble' : 'ok', data: view(part.data) });
     }
   }
 
@@ -283,6 +286,7 @@ export class VirtualUsbDevice implements USBDevice {
     const index = setup.value & 0xff;
     if (type === 0x01) return this.#deviceDescriptor;
     if (type === 0x02 && index === 0) return this.#configDescriptor;
+    if (type === 0x03) return stringDescriptor(this.#identity, index) ?? new Uint8Array(0);
     return new Uint8Array(0);
   }
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # PID 1 of the QEMU test guest (installed as /sbin/ecard-init by build-guest.sh).
-# Mounts the repo (9p tag "repo", read-only) at /mnt/repo and the host's out dir (9p tag "out")
-# at /mnt/out, runs `node <args from /mnt/out/argv>` in /mnt/repo, stores the exit code in
+# Mounts the repo (9p tag "repo", read-only) at /mnt/repo, the host's out dir (9p tag "out")
+# at /mnt/out and, when shared, ../shared (tag "shared", read-only) at /mnt/shared, runs `node <args from /mnt/out/argv>` in /mnt/repo, stores the exit code in
 # /mnt/out/exit-code, then powers the VM off. Output goes to the serial console and /mnt/out/output.
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH HOME=/root LANG=C.UTF-8
@@ -23,20 +23,29 @@ mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 echo 1 > /proc/sys/kernel/sysrq
 
-for module in 9p 9pnet_virtio xhci_pci usbcore; do
+for module in 9p 9pnet_virtio xhci_pci usbcore vhci-hcd usbmon; do
   modprobe "$module" || say "modprobe $module failed"
 done
+# Loopback only (QEMU gives the guest no NIC): the USB/IP server and the app's web server live on it.
+ip link set lo up
 mkdir -p /mnt/repo /mnt/out
 if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro repo /mnt/repo \
   || ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out /mnt/out; then
   say "cannot mount the 9p shares"
   power_off
 fi
+# The test data beside the repository (reader corpus, ATR list), when the host shares it.
+mkdir -p /mnt/shared
+if mount -t 9p -o trans=virtio,version=9p2000.L,ro shared /mnt/shared 2>/dev/null; then
+  export ECARD_SHARED_DIR=/mnt/shared
+fi
 
-# udevd is not needed: devtmpfs creates /dev/bus/usb/BBB/DDD and libusb scans sysfs itself.
-# Wait (up to ~10 s) for a first device behind a root hub (sysfs name "<bus>-<port>").
+# udevd is not needed here: devtmpfs creates /dev/bus/usb/BBB/DDD and libusb scans sysfs itself
+# (suites that run pcscd start udevd for its hotplug). With QEMU's usb-ccid on the bus (kernel
+# argument ecard_usb=wait), wait up to ~10 s for it behind a root hub (sysfs name "<bus>-<port>").
 tries=0
-while [ "$tries" -lt 100 ] && ! ls /sys/bus/usb/devices 2>/dev/null | grep -Eq '^[0-9]+-[0-9.]+$'; do
+while grep -q ecard_usb=wait /proc/cmdline && [ "$tries" -lt 100 ] \
+  && ! ls /sys/bus/usb/devices 2>/dev/null | grep -Eq '^[0-9]+-[0-9.]+$'; do
   sleep 0.1
   tries=$((tries + 1))
 done

@@ -1,8 +1,10 @@
-// Boots the cached Debian guest in QEMU with a USB CCID reader whose card is served by our VSCard
-// peer, runs `node <script> <args…>` in the guest (cwd = the repo, mounted read-only at /mnt/repo)
-// and returns its exit code, output and the reader's USB capture.
+// Boots the cached Debian guest in QEMU — with QEMU's USB CCID reader whose card is served by our
+// VSCard peer, or without it (the USB/IP suites bring their own readers) — runs `node <script>
+// <args…>` in the guest (cwd = the repo, mounted read-only at /mnt/repo) and returns its exit code,
+// output and the usb-ccid reader's USB capture.
 // CLI: node tests/qemu/run.mjs [--guest DIR] [--timeout SECONDS] [--accel auto|kvm|tcg] [--no-pcap]
-//        [--verbose] <script relative to the repo> [args…]   (serves the smoke card)
+//        [--verbose] [--no-usb-ccid] [--memory MB] [--cpus N] <script relative to the repo> [args…]
+//        (serves the smoke card to usb-ccid unless --no-usb-ccid)
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -15,6 +17,8 @@ import { createSmokeCard } from './smoke-card.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_DIR = resolve(here, '../..');
+/** The test data beside the repository (tests/support/corpus.ts reads it), shared read-only with the guest. */
+const SHARED_DIR = process.env.ECARD_SHARED_DIR ?? resolve(REPO_DIR, '../shared');
 const HOST_COMMAND = /^@@host (\S+)/; // a guest line asking the host to act on the peer
 
 /** Builds the guest unless cached; resolves to its directory. @param {{ verbose?: boolean }} [options] */
@@ -42,7 +46,8 @@ export function buildGuest({ verbose = false } = {}) {
  * @typedef {{ guestDir: string, script: string, args?: string[], repoDir?: string,
  *   peer?: VscardPeer, card?: import('./vscard-peer.mjs').VscardCard,
  *   hostCommands?: Record<string, (peer: VscardPeer) => void>,
- *   timeoutMs?: number, accel?: 'auto' | 'kvm' | 'tcg', pcap?: boolean, verbose?: boolean }} RunOptions
+ *   timeoutMs?: number, accel?: 'auto' | 'kvm' | 'tcg', pcap?: boolean, verbose?: boolean,
+ *   usbCcid?: boolean, memoryMb?: number, cpus?: number }} RunOptions
  * @typedef {{ exitCode: number | null, timedOut: boolean, output: string, console: string,
  *   accel: 'kvm' | 'tcg', bootMs: number, apduLog: import('./vscard-peer.mjs').ApduExchange[], peerErrors: string[],
  *   usb: import('./usbmon-pcap.mjs').UsbmonRecord[] | null,
@@ -52,8 +57,10 @@ export function buildGuest({ verbose = false } = {}) {
 /** @param {RunOptions} options @returns {Promise<RunResult>} */
 export async function runGuest(options) {
   const {
-    guestDir, script, args = [], repoDir = REPO_DIR, timeoutMs = 300_000, accel = 'auto', pcap = true, verbose = false,
+    guestDir, script, args = [], repoDir = REPO_DIR, timeoutMs = 300_000, accel = 'auto', verbose = false,
+    usbCcid = true, memoryMb = 512, cpus = 1,
   } = options;
+  const pcap = usbCcid && (options.pcap ?? true);
   const peer = options.peer ?? (await startVscardPeer({ card: options.card ?? null }));
   /** @type {import('./vscard-peer.mjs').VscardCard | null} */
   let removedCard = null;
@@ -78,7 +85,7 @@ export async function runGuest(options) {
       const pcapFile = pcap ? join(outDir, `usb-${attempt}.pcap`) : null;
       const started = Date.now();
       const qemu = await bootQemu({
-        guestDir, repoDir, outDir, pcapFile, accel: attempt, port: peer.port, timeoutMs, verbose,
+        guestDir, repoDir, outDir, pcapFile, accel: attempt, port: usbCcid ? peer.port : null, timeoutMs, verbose, memoryMb, cpus,
         onLine: (line) => {
           const command = HOST_COMMAND.exec(line)?.[1];
           if (command === undefined) return;
@@ -115,22 +122,27 @@ export async function runGuest(options) {
 
 /**
  * @param {{ guestDir: string, repoDir: string, outDir: string, pcapFile: string | null, accel: 'kvm' | 'tcg',
- *   port: number, timeoutMs: number, verbose: boolean, onLine: (line: string) => void }} config
+ *   port: number | null, timeoutMs: number, verbose: boolean, memoryMb: number, cpus: number,
+ *   onLine: (line: string) => void }} config
  * @returns {Promise<{ status: number | string | null, timedOut: boolean, console: string }>}
  */
 function bootQemu(config) {
-  const usbCcid = `usb-ccid,bus=xhci.0${config.pcapFile ? `,pcap=${config.pcapFile}` : ''}`;
+  // QEMU's usb-ccid and its card, a VSCard peer on the host's 127.0.0.1:port (no port: no reader).
+  const usbCcid = config.port === null ? [] : [
+    '-chardev', `socket,id=vsc,host=127.0.0.1,port=${config.port}`, '-device', 'qemu-xhci,id=xhci',
+    '-device', `usb-ccid,bus=xhci.0${config.pcapFile ? `,pcap=${config.pcapFile}` : ''}`, '-device', 'ccid-card-passthru,chardev=vsc',
+  ];
   const argv = [
-    '-machine', 'q35', '-m', '512', '-smp', '1', '-nographic', '-no-reboot', '-nic', 'none',
+    '-machine', 'q35', '-m', String(config.memoryMb), '-smp', String(config.cpus), '-nographic', '-no-reboot', '-nic', 'none',
     ...(config.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg', '-cpu', 'max']),
     '-kernel', join(config.guestDir, 'vmlinuz'),
     '-initrd', join(config.guestDir, 'initrd.img'),
-    '-append', 'console=ttyS0 root=/dev/vda rw init=/sbin/ecard-init quiet panic=-1',
+    '-append', `console=ttyS0 root=/dev/vda rw init=/sbin/ecard-init quiet panic=-1${config.port === null ? '' : ' ecard_usb=wait'}`,
     '-drive', `file=${join(config.guestDir, 'rootfs.ext4')},if=virtio,format=raw,snapshot=on`,
     '-virtfs', `local,path=${config.repoDir},mount_tag=repo,security_model=none,readonly=on`,
     '-virtfs', `local,path=${config.outDir},mount_tag=out,security_model=none`,
-    '-chardev', `socket,id=vsc,host=127.0.0.1,port=${config.port}`,
-    '-device', 'qemu-xhci,id=xhci', '-device', usbCcid, '-device', 'ccid-card-passthru,chardev=vsc',
+    ...(existsSync(SHARED_DIR) ? ['-virtfs', `local,path=${SHARED_DIR},mount_tag=shared,security_model=none,readonly=on`] : []),
+    ...usbCcid,
   ];
   return new Promise((resolveRun, reject) => {
     const child = spawn('qemu-system-x86_64', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -160,8 +172,8 @@ function bootQemu(config) {
 
 async function main() {
   const argv = process.argv.slice(2);
-  /** @type {{ guest?: string, timeout: number, accel: 'auto' | 'kvm' | 'tcg', pcap: boolean, verbose: boolean }} */
-  const flags = { timeout: 300, accel: 'auto', pcap: true, verbose: false };
+  /** @type {{ guest?: string, timeout: number, accel: 'auto' | 'kvm' | 'tcg', pcap: boolean, verbose: boolean, usbCcid: boolean, memoryMb: number, cpus: number }} */
+  const flags = { timeout: 300, accel: 'auto', pcap: true, verbose: false, usbCcid: true, memoryMb: 512, cpus: 1 };
   while (argv[0]?.startsWith('--')) {
     const flag = argv.shift();
     if (flag === '--guest') flags.guest = argv.shift();
@@ -169,6 +181,9 @@ async function main() {
     else if (flag === '--accel') flags.accel = /** @type {'auto' | 'kvm' | 'tcg'} */ (argv.shift());
     else if (flag === '--no-pcap') flags.pcap = false;
     else if (flag === '--verbose') flags.verbose = true;
+    else if (flag === '--no-usb-ccid') flags.usbCcid = false;
+    else if (flag === '--memory') flags.memoryMb = Number(argv.shift());
+    else if (flag === '--cpus') flags.cpus = Number(argv.shift());
     else throw new Error(`unknown flag ${flag}`);
   }
   const [script, ...args] = argv;
@@ -176,7 +191,7 @@ async function main() {
   const guestDir = flags.guest ?? (await buildGuest({ verbose: true }));
   const result = await runGuest({
     guestDir, script, args, card: createSmokeCard(), timeoutMs: flags.timeout * 1000,
-    accel: flags.accel, pcap: flags.pcap, verbose: flags.verbose,
+    accel: flags.accel, pcap: flags.pcap, verbose: flags.verbose, usbCcid: flags.usbCcid, memoryMb: flags.memoryMb, cpus: flags.cpus,
   });
   process.stdout.write(result.output);
   process.stderr.write(`[qemu-run] accel ${result.accel}, ${result.bootMs} ms, exit ${result.exitCode}` +

@@ -110,3 +110,21 @@ export function bulkTransfersPerCommand(records) {
   }
   return groups;
 }
+
+/**
+ * Completed bulk transfers and the bytes they moved: OUT counted at submission (its data), IN at
+ * completion (the data received) — a capture's "transfers and bytes" for the peer table.
+ * @param {UsbmonRecord[]} records
+ * @returns {{ transfers: number, bytes: number }}
+ */
+export function bulkTraffic(records) {
+  let transfers = 0;
+  let bytes = 0;
+  for (const record of records) {
+    if (record.xferType !== XFER.bulk) continue;
+    const isIn = (record.endpoint & 0x80) !== 0;
+    if (record.event === 'C') transfers++;
+    if ((record.event === 'S' && !isIn) || (record.event === 'C' && isIn)) bytes += record.length;
+  }
+  return { transfers, bytes };
+}

@@ -16,6 +16,8 @@ export interface ReaderVector {
   readonly idProduct: number;
   readonly iManufacturer: string | null;
   readonly iProduct: string | null;
+  /** Release number as the dump writes it, e.g. "1.00". */
+  readonly bcdDevice?: string;
   readonly interface: { readonly bInterfaceClass: number; readonly bInterfaceNumber: number };
   readonly ccid_class_descriptor_hex: string;
   readonly decoded: Readonly<Record<string, number | string>>;
