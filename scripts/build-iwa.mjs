@@ -11,7 +11,7 @@
  *    is made (or reused) in dist-iwa/DEVELOPMENT-KEY.pem and the output is named to say so.
  */
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BundleBuilder } from 'wbn';
@@ -50,7 +50,7 @@ function packageVersion() {
 }
 
 /**
- * Builds the app into `appDir` and adds the IWA manifest and icon.
+ * Builds the app into `appDir` (its icons come from public/icons) and adds the IWA manifest.
  * @param {string} appDir
  * @returns {Promise<void>}
  */
@@ -66,8 +66,6 @@ export async function buildIwaApp(appDir) {
   manifest.version = packageVersion();
   mkdirSync(join(appDir, '.well-known'), { recursive: true });
   writeFileSync(join(appDir, MANIFEST_PATH), `${JSON.stringify(manifest, null, 2)}\n`);
-  mkdirSync(join(appDir, 'icons'), { recursive: true });
-  copyFileSync(join(ROOT, 'iwa', 'icon.svg'), join(appDir, 'icons', 'icon.svg'));
 }
 
 /**

@@ -149,7 +149,8 @@ describe('inner web bundle', () => {
         expect(csp, url).toContain(directive);
       }
       expect(csp, url).not.toContain('unsafe-eval');
-      expect(headers['content-type'], url).toMatch(/^(text\/html|text\/javascript|text\/css|image\/svg\+xml|application\/manifest\+json)/);
+      // The PNG icons of the plain page's web app manifest (public/icons) come along.
+      expect(headers['content-type'], url).toMatch(/^(text\/html|text\/javascript|text\/css|image\/svg\+xml|image\/png|application\/manifest\+json)/);
     }
   });
 });
