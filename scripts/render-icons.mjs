@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * Renders the PNG icons of the web app manifest (public/manifest.webmanifest) from their SVGs in
- * public/icons, with Debian's Chromium: `node scripts/render-icons.mjs` after changing an SVG.
+ * Renders the PNG icons (the tab icon of index.html, those of public/manifest.webmanifest) from
+ * their SVGs in public/icons, with Debian's Chromium: `node scripts/render-icons.mjs` after changing an SVG.
  */
 import { chromium } from '@playwright/test';
 import { readFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const ICONS = fileURLToPath(new URL('../public/icons/', import.meta.url));
 const RENDERS = [
+  ['icon.svg', 'icon-32.png', 32], // the page's tab icon: a small PNG costs the first screen less than the SVG
   ['icon.svg', 'icon-192.png', 192],
   ['icon.svg', 'icon-512.png', 512],
   ['icon-maskable.svg', 'icon-maskable-512.png', 512],

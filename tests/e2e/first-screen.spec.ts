@@ -68,10 +68,11 @@ test('an icon and no 404, a description, a theme colour, and a web app manifest 
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
   await expect(page.locator('meta[name="description"]')).toHaveAttribute('content', /cardului național de sănătate/);
   await expect(page.locator('meta[name="theme-color"]')).toHaveAttribute('content', '#0b4f8a');
-  const icon = await page.locator('link[rel="icon"]').getAttribute('href');
-  const iconResponse = await request.get(icon ?? '');
+  const icon = page.locator('link[rel="icon"]');
+  const iconResponse = await request.get((await icon.getAttribute('href')) ?? '');
   expect(iconResponse.status()).toBe(200);
-  expect(iconResponse.headers()['content-type']).toContain('image/svg+xml');
+  expect(iconResponse.headers()['content-type']).toContain('image/png');
+  expect(pngSize(await iconResponse.body())).toBe(await icon.getAttribute('sizes'));
 
   const manifestUrl = await page.locator('link[rel="manifest"]').getAttribute('href');
   const manifest = (await (await request.get(manifestUrl ?? '')).json()) as {
