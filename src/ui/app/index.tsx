@@ -62,9 +62,10 @@ export function App({ usb, secureContext, storage, loadTraining, kiosk, userAgen
       setMenuOpen(false);
       setLanguage('ro');
       setResetCount((n) => n + 1);
+      if (page !== null) navigate('');
     }, KIOSK_IDLE_RESET_MS);
     return () => clearTimeout(timer);
-  }, [kiosk, activity]);
+  }, [kiosk, activity, page, navigate]);
   const touched = kiosk ? () => setActivity((n) => n + 1) : undefined;
   const t = (key: Parameters<typeof translate>[1]) => translate(language, key);
   const switchLanguage = (next: Language) => void loadLanguage(next).then(() => setLanguage(next));

@@ -44,7 +44,7 @@ export function ProcedureChecklist({ procedure, authority, busy, onConfirm }: Pr
           return (
             <li
               key={step.id}
-              class={done ? 'step done' : isCurrent ? 'step current' : 'step'}
+              class={done ? 'step step-done' : isCurrent ? 'step step-current' : 'step'}
               aria-current={isCurrent ? 'step' : undefined}
               data-testid={`step-${step.id}`}
               data-state={done ? 'done' : isCurrent ? 'current' : 'todo'}
