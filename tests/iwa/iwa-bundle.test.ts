@@ -128,6 +128,7 @@ describe('inner web bundle', () => {
   it('holds index.html and every file the page loads, chunks loaded on demand included', () => {
     const html = text('/index.html');
     expect(text('/')).toBe(html);
+    expect(html).toContain(`<link rel="manifest" href="${MANIFEST_PATH}"`);
     const fromHtml = [...html.matchAll(/(?:src|href)="(\/[^"]+)"/g)].map((m) => m[1] ?? '');
     expect(fromHtml.filter((url) => url.endsWith('.js'))).toHaveLength(1);
     expect(fromHtml.filter((url) => url.endsWith('.css'))).toHaveLength(1);
