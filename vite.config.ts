@@ -1,6 +1,8 @@
 import { defineConfig, type Plugin } from 'vite';
 import preact from '@preact/preset-vite';
 import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 
 const WORKER = 'sw.js';
 const MANIFEST_PLACEHOLDER = '__PRECACHE_MANIFEST__';
@@ -34,14 +36,35 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+/** The files of public/ (icons, web app manifest), copied as they are: name → contents. */
+function publicFiles(dir: string): { fileName: string; source: Uint8Array }[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { recursive: true, withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => {
+      const path = join(entry.parentPath, entry.name);
+      return { fileName: relative(dir, path).split(sep).join('/'), source: readFileSync(path) };
+    });
+}
+
 /**
  * Builds src/offline/sw.ts to /sw.js and writes into it this build's precache manifest: every
- * emitted file but source maps, with a version hashed from their contents (a new build → a new cache).
+ * emitted file but source maps, and the files of public/, with a version hashed from their
+ * contents (a new build → a new cache).
  */
 function offlineWorker(): Plugin {
+  let publicDir = '';
   return {
     name: 'ecard-offline-worker',
     apply: 'build',
+    configResolved(config) {
+      publicDir = config.publicDir;
+    },
     buildStart() {
       this.emitFile({ type: 'chunk', id: 'src/offline/sw.ts', fileName: WORKER });
     },
@@ -51,11 +74,14 @@ function offlineWorker(): Plugin {
         const worker = bundle[WORKER];
         if (worker?.type !== 'chunk') return this.error(`${WORKER} was not built`);
         if (!bundle['index.html']) return this.error('index.html must be in the bundle before the precache list is written');
-        const files = Object.values(bundle)
-          .filter((file) => file.fileName !== WORKER && !file.fileName.endsWith('.map'))
-          .sort((a, b) => a.fileName.localeCompare(b.fileName));
+        const files = [
+          ...Object.values(bundle)
+            .filter((file) => file.fileName !== WORKER && !file.fileName.endsWith('.map'))
+            .map((file) => ({ fileName: file.fileName, source: file.type === 'chunk' ? file.code : file.source })),
+          ...(publicDir ? publicFiles(publicDir) : []),
+        ].sort((a, b) => a.fileName.localeCompare(b.fileName));
         const hash = createHash('sha256');
-        for (const file of files) hash.update(file.fileName).update(file.type === 'chunk' ? file.code : file.source);
+        for (const file of files) hash.update(file.fileName).update(file.source);
         const urls = files.map((file) => (file.fileName === 'index.html' ? './' : file.fileName));
         const manifest = JSON.stringify({ version: hash.digest('hex').slice(0, 16), urls });
         if (worker.code.split(MANIFEST_PLACEHOLDER).length !== 2) return this.error(`${WORKER}: expected ${MANIFEST_PLACEHOLDER} exactly once`);
@@ -67,6 +93,15 @@ function offlineWorker(): Plugin {
 
 export default defineConfig({
   plugins: [preact(), contentSecurityPolicy(), offlineWorker()],
-  build: { target: 'es2022', sourcemap: true },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    rolldownOptions: {
+      // The CCID driver's modules only declare (classes, functions, tables): what the first screen
+      // takes from its door (an error class) does not pull the rest in. The driver itself loads with
+      // the first reader (src/ui/readers/driver.ts).
+      treeshake: { moduleSideEffects: (id) => !/[\\/]src[\\/]ccid[\\/]/.test(id) },
+    },
+  },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true },
 });

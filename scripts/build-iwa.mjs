@@ -11,7 +11,7 @@
  *    is made (or reused) in dist-iwa/DEVELOPMENT-KEY.pem and the output is named to say so.
  */
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BundleBuilder } from 'wbn';
@@ -20,6 +20,8 @@ import { IntegrityBlockSigner, NodeCryptoSigningStrategy, WebBundleId } from 'wb
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const OUT_DIR = join(ROOT, 'dist-iwa');
 export const MANIFEST_PATH = '/.well-known/manifest.webmanifest';
+/** How index.html links the manifest of the plain page. */
+const PAGE_MANIFEST_LINK = 'href="/manifest.webmanifest"';
 
 /**
  * Headers on every response. COOP/COEP/CORP must be exactly these for an IWA; the CSP may be stricter
@@ -50,7 +52,8 @@ function packageVersion() {
 }
 
 /**
- * Builds the app into `appDir` and adds the IWA manifest and icon.
+ * Builds the app into `appDir` (its icons come from public/icons), adds the IWA manifest and makes
+ * the page link it.
  * @param {string} appDir
  * @returns {Promise<void>}
  */
@@ -66,8 +69,11 @@ export async function buildIwaApp(appDir) {
   manifest.version = packageVersion();
   mkdirSync(join(appDir, '.well-known'), { recursive: true });
   writeFileSync(join(appDir, MANIFEST_PATH), `${JSON.stringify(manifest, null, 2)}\n`);
-  mkdirSync(join(appDir, 'icons'), { recursive: true });
-  copyFileSync(join(ROOT, 'iwa', 'icon.svg'), join(appDir, 'icons', 'icon.svg'));
+  // The page links the plain page's manifest (public/manifest.webmanifest); an IWA's is this one.
+  const index = join(appDir, 'index.html');
+  const html = readFileSync(index, 'utf8');
+  if (!html.includes(PAGE_MANIFEST_LINK)) throw new Error(`build:iwa: ${PAGE_MANIFEST_LINK} not in index.html`);
+  writeFileSync(index, html.replace(PAGE_MANIFEST_LINK, `href="${MANIFEST_PATH}"`));
 }
 
 /**

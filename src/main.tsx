@@ -1,35 +1,51 @@
 /** Entry point: the only place that reads browser globals; everything below gets them injected. */
 import { render } from 'preact';
 import { App } from './ui/app';
+import { pageOf } from './ui/about/route';
 import { startOffline } from './offline';
 import './ui/app/style.css';
 
 const usb = 'usb' in navigator ? navigator.usb : null;
 const kiosk = new URLSearchParams(location.search).get('kiosk') === '1';
 const root = document.getElementById('app');
+const loadTraining = async () => (await import('./sim/training')).createTrainingDesk();
 // A kiosk runs full screen; browsers allow it only from a user gesture, so the first touch asks.
 if (kiosk) {
   document.addEventListener('pointerdown', () => void document.documentElement.requestFullscreen?.().catch(() => undefined), { once: true });
 }
 if (root) {
-  render(
-    <App
-      usb={usb}
-      secureContext={window.isSecureContext}
-      storage={localStorage}
-      kiosk={kiosk}
-      userAgent={navigator.userAgent}
-      copyText={(text) => navigator.clipboard.writeText(text)}
-      loadTraining={async () => (await import('./sim/training')).createTrainingDesk()}
-    />,
-    root,
-  );
+  // The page "Ce face aplicația" is a URL fragment: the app draws again when it changes.
+  const draw = () =>
+    render(
+      <App
+        usb={usb}
+        secureContext={window.isSecureContext}
+        storage={localStorage}
+        kiosk={kiosk}
+        userAgent={navigator.userAgent}
+        copyText={(text) => navigator.clipboard.writeText(text)}
+        print={() => window.print()}
+        page={pageOf(location.hash)}
+        navigate={(hash) => void (location.hash = hash)}
+        loadTraining={loadTraining}
+      />,
+      root,
+    );
+  draw();
+  window.addEventListener('hashchange', draw);
 }
 
-void startOffline({
-  container: 'serviceWorker' in navigator ? navigator.serviceWorker : undefined,
-  scriptUrl: '/sw.js',
-  status: document.getElementById('offline-status'),
-  languageRoot: root,
-  isolated: location.protocol === 'isolated-app:',
-});
+/**
+ * The offline worker downloads the whole build (every chunk, ~250 KB) into its cache. It starts a
+ * moment after the page has loaded, so that this download never competes with the first screen.
+ */
+const OFFLINE_WORKER_DELAY_MS = 1000;
+const startWorker = () =>
+  void startOffline({
+    container: 'serviceWorker' in navigator ? navigator.serviceWorker : undefined,
+    scriptUrl: '/sw.js',
+    status: document.getElementById('offline-status'),
+    languageRoot: root,
+    isolated: location.protocol === 'isolated-app:',
+  });
+addEventListener('load', () => setTimeout(startWorker, OFFLINE_WORKER_DELAY_MS), { once: true });

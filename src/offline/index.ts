@@ -39,8 +39,9 @@ function showStatus(status: HTMLElement, languageRoot: Element | null): void {
     const lang = languageRoot?.querySelector('[lang]')?.getAttribute('lang') ?? document.documentElement.lang;
     const language = lang.startsWith('en') ? 'en' : 'ro';
     const text = translate(language, 'worksOffline');
+    // Only real changes: the line may sit inside the observed subtree, and every write is a mutation.
     if (status.textContent !== text) status.textContent = text;
-    status.lang = language;
+    if (status.lang !== language) status.lang = language;
   };
   render();
   status.hidden = false;

@@ -2,20 +2,9 @@
  * Every main screen: axe-core (WCAG 2.0/2.1/2.2 A and AA rules) must find nothing. With
  * SCREENSHOTS=1 each screen is also saved to docs/screenshots/ (for the README).
  */
-import AxeBuilder from '@axe-core/playwright';
-import { test, expect, type Page } from '@playwright/test';
-import { fileURLToPath } from 'node:url';
+import { test, expect } from '@playwright/test';
+import { screen } from './a11y';
 import { withReader } from './desk';
-
-const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
-const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
-
-/** A modal's backdrop covers the viewport only: its screen is taken as the user sees it, not full page. */
-async function screen(page: Page, name: string, fullPage = true) {
-  const { violations } = await new AxeBuilder({ page }).withTags(WCAG_AA).analyze();
-  expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-  if (process.env.SCREENSHOTS === '1') await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage });
-}
 
 test.use({ viewport: { width: 1100, height: 800 } });
 

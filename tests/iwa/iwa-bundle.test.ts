@@ -128,6 +128,7 @@ describe('inner web bundle', () => {
   it('holds index.html and every file the page loads, chunks loaded on demand included', () => {
     const html = text('/index.html');
     expect(text('/')).toBe(html);
+    expect(html).toContain(`<link rel="manifest" href="${MANIFEST_PATH}"`);
     const fromHtml = [...html.matchAll(/(?:src|href)="(\/[^"]+)"/g)].map((m) => m[1] ?? '');
     expect(fromHtml.filter((url) => url.endsWith('.js'))).toHaveLength(1);
     expect(fromHtml.filter((url) => url.endsWith('.css'))).toHaveLength(1);
@@ -149,7 +150,8 @@ describe('inner web bundle', () => {
         expect(csp, url).toContain(directive);
       }
       expect(csp, url).not.toContain('unsafe-eval');
-      expect(headers['content-type'], url).toMatch(/^(text\/html|text\/javascript|text\/css|image\/svg\+xml|application\/manifest\+json)/);
+      // The PNG icons of the plain page's web app manifest (public/icons) come along.
+      expect(headers['content-type'], url).toMatch(/^(text\/html|text\/javascript|text\/css|image\/svg\+xml|image\/png|application\/manifest\+json)/);
     }
   });
 });

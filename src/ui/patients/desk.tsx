@@ -1,7 +1,8 @@
 /**
- * The working part of the Pacienți window, loaded with the eCard engine after the first screen:
- * reader and card status, the four operations (each enabled only when the last check says it makes
- * sense), the operation in progress, the last-try question, the outcome.
+ * The working part of the Pacienți window, loaded with the eCard engine once a reader is known:
+ * reader and card status, the guided procedure the card calls for, the four operations (each
+ * enabled only when the last check says it makes sense; the procedure's next one marked), the
+ * operation in progress, the last-try question, the outcome, and the slip to print.
  */
 import { useContext, useEffect, useRef } from 'preact/hooks';
 import { isEcardAtr, type Outcome, type UnblockAuthority } from '../../card';
@@ -11,6 +12,9 @@ import { ErrorNote } from '../readers';
 import type { ReaderEntry } from '../readers/use-readers';
 import { OperationPanel } from './operation-panel';
 import { OutcomeView } from './outcome-view';
+import { nextAction } from './procedure';
+import { CURRENT_STEP_ID, ProcedureChecklist } from './procedure-view';
+import { Slip } from './slip';
 import { allowedActions, usePatientDesk, type PatientAction } from './use-patient-desk';
 
 const ACTIONS: readonly [PatientAction, MessageKey][] = [
@@ -47,9 +51,11 @@ export interface PatientsDeskProps {
   readonly kiosk: boolean;
   /** Told which operation runs (null when none): the training terminal words its prompts by it. */
   readonly onAction: (action: PatientAction | null) => void;
+  /** Opens the print dialog: the print style sheet prints the slip alone. */
+  readonly print: () => void;
 }
 
-export function PatientsDesk({ entries, authority, storage, kiosk, onAction }: PatientsDeskProps) {
+export function PatientsDesk({ entries, authority, storage, kiosk, onAction, print }: PatientsDeskProps) {
   const t = useText();
   const language = useContext(LanguageContext);
   const only = theOnlyReader(entries.filter((e) => e.reader !== null));
@@ -59,6 +65,12 @@ export function PatientsDesk({ entries, authority, storage, kiosk, onAction }: P
   const { status, operation } = desk;
   const running = operation && operation.action !== 'check' ? operation.action : null;
   useEffect(() => onAction(running), [running, onAction]);
+  const next = desk.procedure ? nextAction(desk.procedure, authority !== undefined) : null;
+  const buttons = useRef<Partial<Record<PatientAction, HTMLButtonElement | null>>>({});
+  // The provider moved the procedure on (the CAS confirmed, the reset done): its next button takes the focus.
+  useEffect(() => {
+    if (desk.focusNext > 0 && next) buttons.current[next]?.focus();
+  }, [desk.focusNext]);
   return (
     <>
       {'kind' in only && only.kind === 'reader-not-connected' && entries.length > 0 ? (
@@ -70,7 +82,7 @@ export function PatientsDesk({ entries, authority, storage, kiosk, onAction }: P
           {only.code} — {language === 'ro' ? only.messageRo : only.messageEn} {only.nextStep[language]}
         </p>
       ) : (
-        <dl class="facts" data-testid="card-facts">
+        <dl class="facts card-facts" data-testid="card-facts">
           <dt>{t('readerLabel')}</dt>
           <dd>{only.name}</dd>
           <dt>{t('cardLabel')}</dt>
@@ -97,9 +109,20 @@ export function PatientsDesk({ entries, authority, storage, kiosk, onAction }: P
           )}
         </dl>
       )}
+      {desk.procedure && (
+        <ProcedureChecklist procedure={desk.procedure} authority={authority !== undefined} busy={operation !== null} onConfirm={desk.confirmCas} />
+      )}
       <div class="actions" role="group" aria-label={t('actionsLabel')}>
         {ACTIONS.map(([action, label]) => (
-          <button key={action} type="button" disabled={operation !== null || !allowed.has(action)} onClick={() => void desk.run(action)}>
+          <button
+            key={action}
+            type="button"
+            ref={(button) => void (buttons.current[action] = button)}
+            class={action === next ? 'next-step' : undefined}
+            aria-describedby={action === next ? CURRENT_STEP_ID : undefined}
+            disabled={operation !== null || !allowed.has(action)}
+            onClick={() => void desk.run(action)}
+          >
             {t(label)}
           </button>
         ))}
@@ -110,7 +133,20 @@ export function PatientsDesk({ entries, authority, storage, kiosk, onAction }: P
       {operation && operation.action !== 'check' && <OperationPanel operation={operation} keypad={desk.keypad} timeoutSeconds={PINPAD_TIMEOUT_SECONDS} />}
       {desk.lastTry && <LastTryDialog answer={desk.lastTry.answer} />}
       {desk.failure !== null && <ErrorNote error={desk.failure} />}
-      {desk.outcome && !operation && <OutcomeView action={desk.outcome.action} outcome={desk.outcome.outcome} storage={storage} />}
+      {desk.outcome && !operation && (
+        <OutcomeView action={desk.outcome.action} outcome={desk.outcome.outcome} storage={storage} takeFocus={!desk.outcome.movedOn} />
+      )}
+      {desk.slip.length > 0 && !operation && (
+        <div class="slip-actions">
+          <button type="button" class="secondary" aria-describedby="slip-hint" onClick={print}>
+            {t('printSlip')}
+          </button>
+          <p id="slip-hint" class="muted">
+            {t('printSlipHint')}
+          </p>
+          <Slip records={desk.slip} />
+        </div>
+      )}
     </>
   );
 }

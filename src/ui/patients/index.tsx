@@ -1,26 +1,37 @@
-/** The Pacienți window (Fișier → Pacienți); its working part loads with the eCard engine, after the first screen. */
-import { useEffect, useState } from 'preact/hooks';
+/**
+ * The Pacienți window (Fișier → Pacienți). Before any reader is known it says how to start; its
+ * working part (the desk, with the eCard engine) loads with the first reader and stays.
+ */
+import { ABOUT_HASH } from '../about/route';
+import { lazyModule, useLazyModule } from '../app/lazy';
 import { useText } from '../i18n';
 import type { PatientsDeskProps } from './desk';
 
 export type PatientsWindowProps = PatientsDeskProps;
 
-let loading: Promise<typeof import('./desk')> | null = null;
+const desk = lazyModule(() => import('./desk'));
 
 export function PatientsWindow(props: PatientsWindowProps) {
   const t = useText();
-  const [desk, setDesk] = useState<typeof import('./desk') | null>(null);
-  useEffect(() => {
-    loading ??= import('./desk');
-    void loading.then((loaded) => setDesk(() => loaded));
-  }, []);
+  const loaded = useLazyModule(desk, props.entries.length > 0);
   return (
     <section class="window" aria-labelledby="patients-heading" data-testid="patients">
-      <h2 id="patients-heading" tabIndex={-1}>
-        {t('patientsHeading')}
-      </h2>
+      <div class="window-title">
+        <h2 id="patients-heading" tabIndex={-1}>
+          {t('patientsHeading')}
+        </h2>
+        <a id="about-link" href={ABOUT_HASH}>
+          {t('aboutLink')}
+        </a>
+      </div>
       <p class="muted">{t('patientsIntro')}</p>
-      {desk && <desk.PatientsDesk {...props} />}
+      {loaded ? (
+        <loaded.PatientsDesk {...props} />
+      ) : (
+        <p class="notice" data-testid="patients-start">
+          {t('patientsStart')}
+        </p>
+      )}
     </section>
   );
 }

@@ -1,5 +1,5 @@
 /** What the provider sees while a card operation runs: where to type, the step, the time left, "do not remove". */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useText } from '../i18n';
 import { PROMPTS_OF, PROMPT_TEXT } from './prompts';
 import { ScreenKeypad } from './screen-keypad';
@@ -31,8 +31,14 @@ export function OperationPanel({ operation, keypad, timeoutSeconds }: OperationP
   const t = useText();
   const { action, state } = operation;
   const entering = state?.state === 'enter';
+  const asking = (entering && operation.pinpad) || keypad !== null;
+  const panel = useRef<HTMLElement>(null);
+  // Where to type comes into view by itself when the entry starts: nobody scrolls during an entry.
+  useEffect(() => {
+    if (asking) panel.current?.scrollIntoView({ block: 'nearest' });
+  }, [asking]);
   return (
-    <section class="operation" aria-labelledby="op-heading" data-testid="operation">
+    <section class="operation" aria-labelledby="op-heading" data-testid="operation" ref={panel}>
       <h3 id="op-heading">{t('opHeading')}</h3>
       {action !== 'check' && entering && !keypad && operation.pinpad && (
         <div data-testid="pinpad-entry">

@@ -20,16 +20,18 @@ export interface OutcomeViewProps {
   readonly action: PatientAction | 'check';
   readonly outcome: Outcome;
   readonly storage: Storage | null;
+  /** After an operation the result takes the focus, unless the procedure hands it to its next button. */
+  readonly takeFocus: boolean;
 }
 
-export function OutcomeView({ action, outcome, storage }: OutcomeViewProps) {
+export function OutcomeView({ action, outcome, storage, takeFocus }: OutcomeViewProps) {
   const t = useText();
   const language = useContext(LanguageContext);
   const good = GOOD.has(outcome.kind);
   const heading = useRef<HTMLHeadingElement>(null);
   // After an operation the keypad is gone: focus moves to its result (the automatic check takes no focus).
   useEffect(() => {
-    if (action !== 'check') heading.current?.focus();
+    if (action !== 'check' && takeFocus) heading.current?.focus();
   }, [action, outcome]);
   return (
     <section class={good ? 'outcome good' : 'outcome bad'} aria-labelledby="outcome-heading" data-testid="outcome" role="status">

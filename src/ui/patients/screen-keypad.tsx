@@ -2,7 +2,7 @@
  * The on-screen PIN keypad, for readers without a PIN pad. The digits live in a ref of this
  * component only: the DOM shows as many dots, and the ref is wiped on OK, Cancel and unmount.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { useText } from '../i18n';
 import { PROMPT_TEXT } from './prompts';
 import type { KeypadRequest } from './use-patient-desk';
@@ -15,7 +15,9 @@ export function ScreenKeypad({ request }: { readonly request: KeypadRequest }) {
   const [count, setCount] = useState(0);
   const keys = useRef<HTMLDivElement>(null);
 
-  useEffect(() => {
+  // A new prompt starts empty before anything can be typed at it (a layout effect runs before the
+  // page is painted or takes input; a plain effect would run later and could drop the first digits).
+  useLayoutEffect(() => {
     digits.current = '';
     setCount(0);
     keys.current?.querySelector('button')?.focus();

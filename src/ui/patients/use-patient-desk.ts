@@ -1,7 +1,8 @@
 /**
  * The Pacienți window's state: the card status from the last check, the operation running (its
- * flow state), the on-screen keypad request, the last-try question, and the last outcome.
- * Views render it; the flows (src/flows) do the card work.
+ * flow state), the on-screen keypad request, the last-try question, the last outcome, the guided
+ * procedure the card calls for, and the operations of the slip. Views render it; the flows
+ * (src/flows) do the card work. All of it lives in memory only, for the card in the reader.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Outcome, UnblockAuthority } from '../../card';
@@ -18,6 +19,7 @@ import {
   type PinPrompt,
 } from '../../flows';
 import type { ReaderEntry } from '../readers/use-readers';
+import { nextAction, nextProcedure, type Procedure, type ProcedureEvent } from './procedure';
 
 export type PatientAction = 'verify' | 'reset' | 'change' | 'activate';
 
@@ -43,6 +45,14 @@ export interface Operation {
   readonly state: FlowState | null;
 }
 
+/** An operation of the slip ("Tipărește fișa"): what, when, on which reader, how it ended. No PIN. */
+export interface SlipRecord {
+  readonly action: Exclude<PatientAction, 'verify'>;
+  readonly time: Date;
+  readonly reader: string;
+  readonly outcome: Outcome;
+}
+
 /** Which buttons make sense for the card's last checked status. */
 export function allowedActions(status: Outcome | null): ReadonlySet<PatientAction> {
   switch (status?.kind) {
@@ -66,12 +76,23 @@ export function usePatientDesk(entry: ReaderEntry | null, authority: UnblockAuth
   const [status, setStatus] = useState<Outcome | null>(null);
   /** The ATR of the last check (null before one, or when the card left). */
   const [atr, setAtr] = useState<Uint8Array | null>(null);
-  const [outcome, setOutcome] = useState<{ readonly action: PatientAction | 'check'; readonly outcome: Outcome } | null>(null);
+  /** `movedOn`: the outcome moved the procedure on to its next button, which takes the focus. */
+  const [outcome, setOutcome] = useState<{ readonly action: PatientAction | 'check'; readonly outcome: Outcome; readonly movedOn: boolean } | null>(null);
   const [failure, setFailure] = useState<unknown>(null);
   const [operation, setOperation] = useState<Operation | null>(null);
   const [keypad, setKeypad] = useState<KeypadRequest | null>(null);
   const [lastTry, setLastTry] = useState<{ answer(go: boolean): void } | null>(null);
+  const [procedure, setProcedure] = useState<Procedure | null>(null);
+  const [slip, setSlip] = useState<readonly SlipRecord[]>([]);
+  /** Counts the moments the focus should go to the procedure's next button (after the provider moved it on). */
+  const [focusNext, setFocusNext] = useState(0);
   const running = useRef(false);
+  const procedureNow = useRef(procedure);
+  procedureNow.current = procedure;
+  const moveProcedure = (event: ProcedureEvent) => {
+    procedureNow.current = nextProcedure(procedureNow.current, event);
+    setProcedure(procedureNow.current);
+  };
   const pending = useRef<{ keypad: KeypadRequest | null; lastTry: { answer(go: boolean): void } | null }>({ keypad: null, lastTry: null });
   pending.current = { keypad, lastTry };
   useEffect(
@@ -82,7 +103,15 @@ export function usePatientDesk(entry: ReaderEntry | null, authority: UnblockAuth
     [],
   );
   const reader = entry?.reader ?? null;
+  // Read when a slip line is written: the name may still change (the corpus name comes later), the card check must not rerun for it.
+  const readerName = useRef('');
+  readerName.current = entry?.name ?? '';
   const cardPresent = entry?.cardPresent ?? null;
+  const forgetCard = () => {
+    procedureNow.current = null;
+    setProcedure(null);
+    setSlip([]);
+  };
 
   const run = useCallback(
     async (action: PatientAction | 'check') => {
@@ -92,7 +121,10 @@ export function usePatientDesk(entry: ReaderEntry | null, authority: UnblockAuth
       const pinpad = reader.descriptor.pinVerify;
       setOperation({ action, pinpad, state: null });
       setFailure(null);
-      if (action !== 'check') setOutcome(null);
+      if (action !== 'check') {
+        setOutcome(null);
+        moveProcedure({ type: 'started', action });
+      }
       const screen = screenSource(
         (prompt, length) =>
           new Promise<string | null>((resolve) =>
@@ -122,19 +154,34 @@ export function usePatientDesk(entry: ReaderEntry | null, authority: UnblockAuth
         onState: (state) => setOperation({ action, pinpad, state }),
         ...(authority ? { authority } : {}),
       };
+      const checked = (status: Outcome | null) => {
+        setStatus(status);
+        if (status) moveProcedure({ type: 'checked', status });
+      };
       try {
         const result = await FLOWS[action](ctx);
-        setOutcome({ action, outcome: result });
         setAtr(slot.atr);
-        if (action === 'check') setStatus(result);
-        else if (result.kind !== 'no-card' && result.kind !== 'reader-not-connected' && result.kind !== 'card-swapped') {
-          // The card changed state (reset, activation, a wrong PIN): the buttons follow it.
-          setStatus(await checkCard({ ...ctx, onState: () => undefined }));
-        } else setStatus(null);
+        if (action === 'check') {
+          setOutcome({ action, outcome: result, movedOn: false });
+          checked(result);
+        } else {
+          const before = procedureNow.current;
+          moveProcedure({ type: 'finished', action, outcome: result });
+          const after = procedureNow.current;
+          // The procedure moved on to another button (Reset → Schimbă PIN eCard): the focus goes there.
+          const movedOn = before !== null && after !== null && after.at > before.at && nextAction(after, authority !== undefined) !== null;
+          setOutcome({ action, outcome: result, movedOn });
+          if (action !== 'verify') setSlip((kept) => [...kept, { action, time: new Date(), reader: readerName.current, outcome: result }]);
+          if (result.kind !== 'no-card' && result.kind !== 'reader-not-connected' && result.kind !== 'card-swapped') {
+            // The card changed state (reset, activation, a wrong PIN): the buttons follow it.
+            checked(await checkCard({ ...ctx, onState: () => undefined }));
+          } else setStatus(null);
+          if (movedOn) setFocusNext((n) => n + 1);
+        }
       } catch (error) {
         setFailure(error);
         // A broken exchange may have reached the card after the PIN went out: show what the card says now.
-        if (action !== 'check') setStatus(await checkCard({ ...ctx, onState: () => undefined }).catch(() => null));
+        if (action !== 'check') checked(await checkCard({ ...ctx, onState: () => undefined }).catch(() => null));
       } finally {
         running.current = false;
         setOperation(null);
@@ -145,16 +192,30 @@ export function usePatientDesk(entry: ReaderEntry | null, authority: UnblockAuth
     [reader, authority],
   );
 
-  // Check the card as soon as the reader is open with a card in it, and at each insertion.
+  // Check the card as soon as the reader is open with a card in it, and at each insertion. A card
+  // that comes in starts afresh: no procedure, no slip of the card before it.
+  const presence = useRef<boolean | null>(null);
   useEffect(() => {
+    const before = presence.current;
+    presence.current = reader ? cardPresent : null;
     if (!reader || cardPresent !== true) {
       setStatus(null);
       setAtr(null);
-      if (!reader || (wipeOnRemoval && cardPresent === false)) setOutcome(null);
+      if (!reader || (wipeOnRemoval && cardPresent === false)) {
+        setOutcome(null);
+        forgetCard();
+      }
       return;
     }
+    if (before !== true) forgetCard();
     void run('check');
   }, [reader, cardPresent, run, wipeOnRemoval]);
 
-  return { status, atr, outcome, failure, operation, keypad, lastTry, run };
+  /** The provider's word that the CAS did its part ("CAS a deblocat cardul"). */
+  const confirmCas = useCallback(() => {
+    moveProcedure({ type: 'confirmed' });
+    setFocusNext((n) => n + 1);
+  }, []);
+
+  return { status, atr, outcome, failure, operation, keypad, lastTry, run, procedure, confirmCas, focusNext, slip };
 }

@@ -4,7 +4,7 @@
  * State lives here; views only render it.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { CcidReader, DeviceDisconnectedError } from '../../ccid';
+import { DeviceDisconnectedError, type CcidReader } from '../../ccid';
 import { createTrace, type Trace } from '../diagnostics/report';
 import { readerName } from './reader-names';
 
@@ -72,6 +72,7 @@ export function useReaders(usb: USB | null, loadTraining: () => Promise<USBDevic
   const open = useCallback(
     (entry: ReaderEntry) =>
       act(entry, async () => {
+        const { CcidReader } = await import('./driver');
         const reader = await CcidReader.open(entry.device, { log: (line) => entry.trace.push(line) });
         reader.on('slotchange', ({ present }) => update(entry.id, present ? { cardPresent: true } : { cardPresent: false, atr: null }));
         reader.on('disconnect', (e) => update(entry.id, { reader: null, error: e }));

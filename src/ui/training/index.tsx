@@ -1,7 +1,9 @@
 /**
  * "Mod instruire": the virtual terminal (its display and keys drive the virtual PIN pad exactly as
- * a provider drives the real one), the card-state picker and the CAS console. The desk itself
- * (src/sim/training.ts) is loaded on demand; this view only holds it.
+ * a provider drives the real one), the state of the card in the reader now, the picker of the next
+ * card to insert, and the CAS console. The desk itself (src/sim/training.ts) is loaded on demand;
+ * this view only holds it. The page docks it beside the Pacienți window, so the terminal and the
+ * prompt it answers are on screen together.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { TrainingDesk } from '../../sim/training';
@@ -92,51 +94,67 @@ function VirtualTerminal({ desk, action }: { readonly desk: TrainingDesk; readon
   );
 }
 
+/** How the trainer's side names the state of the card in the reader (the card's own truth, not the app's check). */
+const NOW: Record<VirtualEcardState, MessageKey> = {
+  active: 'stateActiveOption',
+  blocked: 'stateBlockedOption',
+  invalid: 'stateInvalidOption',
+  transport: 'stateTransportOption',
+};
+
 export function TrainingPanel({ desk, action }: { readonly desk: TrainingDesk; readonly action: PatientAction | null }) {
   const t = useText();
-  const [state, setState] = useState<VirtualEcardState>('blocked');
-  const [casSaid, setCasSaid] = useState<MessageKey | null>(null);
+  const [next, setNext] = useState<VirtualEcardState>('blocked');
+  const [casSaid, setCasSaidOnly] = useState<MessageKey | null>(null);
+  // The card's state is read at each render: the panel renders again after every operation (action),
+  // and after every CAS action and new card (this counter).
+  const [, touched] = useState(0);
+  const setCasSaid = (said: MessageKey | null) => {
+    setCasSaidOnly(said);
+    touched((n) => n + 1);
+  };
+  const now = desk.card.state();
+  const unblocked = now === 'blocked' && desk.card.cas.resetAuthorised();
   return (
     <section class="training" aria-labelledby="training-heading" data-testid="training">
       <h2 id="training-heading">{t('trainingHeading')}</h2>
-      <div class="training-grid">
-        <VirtualTerminal desk={desk} action={action} />
-        <div>
-          <h3>{t('cardStatePicker')}</h3>
-          <div class="actions">
-            <label>
-              {t('cardStatePicker')}{' '}
-              <select value={state} onChange={(e) => setState(e.currentTarget.value as VirtualEcardState)} data-testid="card-state-picker">
-                {STATES.map(([value, label]) => (
-                  <option key={value} value={value}>
-                    {t(label)}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <button type="button" class="secondary" onClick={() => (setCasSaid(null), desk.insertCard(state))}>
-              {t('insertCard')}
-            </button>
-          </div>
-          <h3>{t('casConsole')}</h3>
-          <div class="actions">
-            <button type="button" class="secondary" onClick={() => setCasSaid(desk.cas.unblock() === 'unblocked' ? 'casUnblocked' : 'casNotBlocked')}>
-              {t('casUnblock')}
-            </button>
-            <button type="button" class="secondary" onClick={() => (desk.cas.invalidate(), setCasSaid('casInvalidated'))}>
-              {t('casInvalidate')}
-            </button>
-            <button type="button" class="secondary" onClick={() => (desk.cas.revalidate(), setCasSaid('casRevalidated'))}>
-              {t('casRevalidate')}
-            </button>
-          </div>
-          {casSaid && (
-            <p role="status" data-testid="cas-said">
-              {t(casSaid)}
-            </p>
-          )}
-        </div>
+      <VirtualTerminal desk={desk} action={action} />
+      <p class="card-now">
+        {t('cardNow')}: <strong data-testid="training-card-now">{t(unblocked ? 'stateUnblockedOption' : NOW[now])}</strong>
+      </p>
+      <h3>{t('cardNextHeading')}</h3>
+      <div class="actions">
+        <label>
+          {t('cardStatePicker')}{' '}
+          <select value={next} onChange={(e) => setNext(e.currentTarget.value as VirtualEcardState)} data-testid="card-state-picker">
+            {STATES.map(([value, label]) => (
+              <option key={value} value={value}>
+                {t(label)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" class="secondary" onClick={() => (setCasSaid(null), desk.insertCard(next))}>
+          {t('insertCard')}
+        </button>
       </div>
+      <h3>{t('casConsole')}</h3>
+      <div class="actions">
+        <button type="button" class="secondary" onClick={() => setCasSaid(desk.cas.unblock() === 'unblocked' ? 'casUnblocked' : 'casNotBlocked')}>
+          {t('casUnblock')}
+        </button>
+        <button type="button" class="secondary" onClick={() => (desk.cas.invalidate(), setCasSaid('casInvalidated'))}>
+          {t('casInvalidate')}
+        </button>
+        <button type="button" class="secondary" onClick={() => (desk.cas.revalidate(), setCasSaid('casRevalidated'))}>
+          {t('casRevalidate')}
+        </button>
+      </div>
+      {casSaid && (
+        <p role="status" data-testid="cas-said">
+          {t(casSaid)}
+        </p>
+      )}
     </section>
   );
 }
