@@ -4,6 +4,8 @@
  *   guest-suite.mjs  the QEMU suite inside the guest (tests/qemu/guest-suite.ts; Node 20, read-only 9p)
  *   qemu-host.mjs    the suite's card models and plan for the host's VSCard peer (tests/qemu/host.ts)
  *   bench.mjs        `npm run bench` (bench/bench.ts)
+ *   browser-usb.mjs  `npm run test:browser-usb`: the app in a real Chromium over real WebUSB
+ *                    (tests/browser-usb/run.ts; on the host and in the QEMU guest)
  * dist-node/ sits inside the repo so that `usb` resolves from its node_modules in the guest too;
  * it carries its own .gitignore. `vitest run --config vite.node.config.ts` runs the cli/ and
  * tests/qemu/ specs (npm run test:cli), and tests/iwa/ (the signed IWA bundle, scripts/build-iwa.mjs).
@@ -24,6 +26,7 @@ export default defineConfig({
         'guest-suite': 'tests/qemu/guest-suite.ts',
         'qemu-host': 'tests/qemu/host.ts',
         bench: 'bench/bench.ts',
+        'browser-usb': 'tests/browser-usb/run.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' },
     },
@@ -37,7 +40,7 @@ export default defineConfig({
     },
   ],
   test: {
-    include: ['cli/**/*.spec.ts', 'tests/qemu/**/*.spec.ts', 'tests/iwa/**/*.test.ts'],
+    include: ['cli/**/*.spec.ts', 'tests/qemu/**/*.spec.ts', 'tests/iwa/**/*.test.ts', 'tests/browser-usb/**/*.spec.ts'],
     environment: 'node',
     testTimeout: 20_000,
   },
