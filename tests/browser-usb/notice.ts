@@ -15,6 +15,7 @@ export class ScreenError extends Error {
 
 const RESET_PIN = '0000'; // the notice, step 3
 const ECARD_TRIES = 5; // ../shared/docs/ecard.md: 5 wrong PINs block the card
+const NO_TRY_SPENT = 'Nu s-a consumat nicio încercare.';
 
 /** Waits until `locator`'s text contains `expected` (a person reading the screen), else fails. */
 export async function see(locator: Locator, expected: string, timeoutMs = 30_000): Promise<void> {
@@ -166,7 +167,8 @@ export async function cancelCostsNothing(page: Page, device: DeviceSide): Promis
   await enabled(button(patients, ro.actVerify));
   await button(patients, ro.actVerify).click();
   await cancelAtNextPrompt(device);
-  await see(patients.getByTestId('error'), ro.errPinEntry);
+  // The outcome (src/card/outcome-text.ts) says the entry was cancelled and cost no try.
+  await see(patients.getByTestId('outcome-message'), NO_TRY_SPENT);
   await see(patients.getByTestId('tries-left'), String(triesLeft));
   if ((await device.ledger()).length !== ledgerBefore) throw new ScreenError('Cancel on the PIN pad reached the card');
   return { triesLeft };
