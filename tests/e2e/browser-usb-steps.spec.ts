@@ -7,17 +7,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import type { PinPadKey, PinPromptKind, PinTry, VirtualEcardOptions } from '../../src/sim';
 import type { DeviceSide, ReaderInfo } from '../browser-usb/device-side';
-import {
-  cancelCostsNothing,
-  firstScreen,
-  lastTryAsksFirst,
-  noticeSteps1to8,
-  openPatients,
-  protectedClassScreen,
-  readerListed,
-  unplugDuringChange,
-  wrongPinCostsOneTry,
-} from '../browser-usb/notice';
+import * as notice from '../browser-usb/notice';
 import { withReader } from './desk';
 
 /** REINER SCT cyberJack pinpad(a) 0C4B:0300: CCID on a vendor-class interface, with a PIN pad. */
@@ -48,20 +38,20 @@ test('steps 1–8, then one wrong PIN, Cancel and the last try, as notice.ts doe
   await page.goto('/');
   const device = injectedDevice(page, reader(VENDOR_PINPAD, 0xff));
   // notice.ts checks the browser's own navigator.usb: here it is the injected one, so only the text.
-  await expect(firstScreen(page)).rejects.toThrow('not the browser’s own WebUSB');
-  await readerListed(page);
-  const result = await noticeSteps1to8(page, device, '4821');
+  await expect(notice.firstScreen(page)).rejects.toThrow('not the browser’s own WebUSB');
+  await notice.readerListed(page);
+  const result = await notice.noticeSteps1to8(page, device, '4821');
   expect(result.triesConsumed).toBe(0);
   expect(result.ledger.map((t) => t.ok)).toEqual([true, true]);
-  expect(await wrongPinCostsOneTry(page, device, '1111')).toEqual({ before: 5, after: 4 });
-  expect(await cancelCostsNothing(page, device)).toEqual({ triesLeft: 4 });
-  await lastTryAsksFirst(page, device, '7395');
+  expect(await notice.wrongPinCostsOneTry(page, device, '1111')).toEqual({ before: 5, after: 4 });
+  expect(await notice.cancelCostsNothing(page, device)).toEqual({ triesLeft: 4 });
+  await notice.lastTryAsksFirst(page, device, '7395');
 });
 
 test('the protected-class screen and its technical line, as notice.ts reads them (class 0x0B, page)', async ({ page }) => {
   await withReader(page, CARDMAN_3821, { policy: { protectedClass: true }, granted: true });
   await page.goto('/');
-  const { technical } = await protectedClassScreen(page, 'web-page');
+  const { technical } = await notice.protectedClassScreen(page, 'web-page');
   expect(technical).toMatch(/^ProtectedClassError: claimInterface/);
 });
 
@@ -70,9 +60,9 @@ test('unplugged during Schimbă PIN eCard and plugged back, as notice.ts does it
   await withReader(page, CARDMAN_3821, { pinpad: true, ecard: { state: 'active' }, granted: true });
   await page.goto('/');
   const device = injectedDevice(page, reader(CARDMAN_3821, 0x0b));
-  await readerListed(page);
-  await openPatients(page);
-  const result = await unplugDuringChange(page, device, '2468', '1357');
+  await notice.readerListed(page);
+  await notice.openPatients(page);
+  const result = await notice.unplugDuringChange(page, device, '2468', '1357');
   expect(result.pinAfter).toBe('unchanged');
   expect(result.triesLeftShown).toBe(5);
 });
