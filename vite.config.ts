@@ -91,6 +91,13 @@ function offlineWorker(): Plugin {
   };
 }
 
+/**
+ * The minifier keeps class names: an error's `name` is its class name (src/ccid/errors.ts), and
+ * "Detalii tehnice" shows it to the person who calls support. Functions may still be renamed.
+ * tests/e2e/built-names.spec.ts checks the built files.
+ */
+const KEEP_CLASS_NAMES = { class: true, function: false };
+
 export default defineConfig({
   plugins: [preact(), contentSecurityPolicy(), offlineWorker()],
   build: {
@@ -101,6 +108,7 @@ export default defineConfig({
       // takes from its door (an error class) does not pull the rest in. The driver itself loads with
       // the first reader (src/ui/readers/driver.ts).
       treeshake: { moduleSideEffects: (id) => !/[\\/]src[\\/]ccid[\\/]/.test(id) },
+      output: { minify: { compress: { keepNames: KEEP_CLASS_NAMES }, mangle: { keepNames: KEEP_CLASS_NAMES } } },
     },
   },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true },

@@ -5,6 +5,8 @@
  *   guest-libccid.mjs the libccid suite inside the guest (tests/libccid/guest-libccid.ts)
  *   qemu-host.mjs    the suite's card models and plan for the host's VSCard peer (tests/qemu/host.ts)
  *   bench.mjs        `npm run bench` (bench/bench.ts)
+ *   browser-usb.mjs  `npm run test:browser-usb`: the app in a real Chromium over real WebUSB
+ *                    (tests/browser-usb/run.ts; on the host and in the QEMU guest)
  * dist-node/ sits inside the repo so that `usb` resolves from its node_modules in the guest too;
  * it carries its own .gitignore. `vitest run --config vite.node.config.ts` runs the cli/ and
  * tests/qemu/ specs (npm run test:cli), and tests/iwa/ (the signed IWA bundle, scripts/build-iwa.mjs).
@@ -26,6 +28,7 @@ export default defineConfig({
         'guest-libccid': 'tests/libccid/guest-libccid.ts',
         'qemu-host': 'tests/qemu/host.ts',
         bench: 'bench/bench.ts',
+        'browser-usb': 'tests/browser-usb/run.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' },
     },
@@ -39,7 +42,7 @@ export default defineConfig({
     },
   ],
   test: {
-    include: ['cli/**/*.spec.ts', 'tests/qemu/**/*.spec.ts', 'tests/usbip/**/*.spec.ts', 'tests/libccid/**/*.spec.ts', 'tests/iwa/**/*.test.ts'],
+    include: ['cli/**/*.spec.ts', 'tests/qemu/**/*.spec.ts', 'tests/usbip/**/*.spec.ts', 'tests/libccid/**/*.spec.ts', 'tests/iwa/**/*.test.ts', 'tests/browser-usb/**/*.spec.ts'],
     environment: 'node',
     testTimeout: 20_000,
   },

@@ -36,7 +36,7 @@ export const IWA_HEADERS = Object.freeze({
   'cross-origin-resource-policy': 'same-origin',
 });
 
-const CONTENT_TYPES = Object.freeze({
+export const CONTENT_TYPES = Object.freeze({
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -49,6 +49,22 @@ const CONTENT_TYPES = Object.freeze({
 /** @returns {string} */
 function packageVersion() {
   return JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+}
+
+/** The app's icon, at /icons/icon.svg in every build (public/icons). */
+export const ICON_SOURCE = join(ROOT, 'public', 'icons', 'icon.svg');
+
+/**
+ * The IWA manifest (iwa/manifest.template.json with the package version). `usbUnrestricted: false`
+ * drops that permission: the control case of tests/browser-usb, never a build.
+ * @param {{ usbUnrestricted?: boolean }} [options]
+ * @returns {Record<string, unknown>}
+ */
+export function iwaManifest({ usbUnrestricted = true } = {}) {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'iwa', 'manifest.template.json'), 'utf8'));
+  manifest.version = packageVersion();
+  if (!usbUnrestricted) delete manifest.permissions_policy['usb-unrestricted'];
+  return manifest;
 }
 
 /**
@@ -65,10 +81,8 @@ export async function buildIwaApp(appDir) {
     logLevel: 'warn',
     build: { outDir: appDir, emptyOutDir: true, sourcemap: false },
   });
-  const manifest = JSON.parse(readFileSync(join(ROOT, 'iwa', 'manifest.template.json'), 'utf8'));
-  manifest.version = packageVersion();
   mkdirSync(join(appDir, '.well-known'), { recursive: true });
-  writeFileSync(join(appDir, MANIFEST_PATH), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(join(appDir, MANIFEST_PATH), `${JSON.stringify(iwaManifest(), null, 2)}\n`);
   // The page links the plain page's manifest (public/manifest.webmanifest); an IWA's is this one.
   const index = join(appDir, 'index.html');
   const html = readFileSync(index, 'utf8');
@@ -169,7 +183,8 @@ async function main() {
   console.log(`origin:            ${origin}`);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Run as a command, not when imported (or bundled into dist-node/, where import.meta.url is the bundle's).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && import.meta.url.endsWith('/scripts/build-iwa.mjs')) {
   main().catch((error) => {
     console.error(error);
     process.exitCode = 1;

@@ -3,10 +3,14 @@ import { render } from 'preact';
 import { App } from './ui/app';
 import { pageOf } from './ui/about/route';
 import { startOffline } from './offline';
+import { AppPlaceContext, appPlace, ISOLATED_APP_PROTOCOL, type PermissionsPolicyProbe } from './ui/place';
 import './ui/app/style.css';
 
 const usb = 'usb' in navigator ? navigator.usb : null;
 const kiosk = new URLSearchParams(location.search).get('kiosk') === '1';
+// The permissions policy as the browser applies it: Chrome calls it featurePolicy, the spec permissionsPolicy.
+const policies = document as Document & { featurePolicy?: PermissionsPolicyProbe; permissionsPolicy?: PermissionsPolicyProbe };
+const place = appPlace(location.protocol, policies.permissionsPolicy ?? policies.featurePolicy);
 const root = document.getElementById('app');
 const loadTraining = async () => (await import('./sim/training')).createTrainingDesk();
 // A kiosk runs full screen; browsers allow it only from a user gesture, so the first touch asks.
@@ -17,18 +21,20 @@ if (root) {
   // The page "Ce face aplicația" is a URL fragment: the app draws again when it changes.
   const draw = () =>
     render(
-      <App
-        usb={usb}
-        secureContext={window.isSecureContext}
-        storage={localStorage}
-        kiosk={kiosk}
-        userAgent={navigator.userAgent}
-        copyText={(text) => navigator.clipboard.writeText(text)}
-        print={() => window.print()}
-        page={pageOf(location.hash)}
-        navigate={(hash) => void (location.hash = hash)}
-        loadTraining={loadTraining}
-      />,
+      <AppPlaceContext.Provider value={place}>
+        <App
+          usb={usb}
+          secureContext={window.isSecureContext}
+          storage={localStorage}
+          kiosk={kiosk}
+          userAgent={navigator.userAgent}
+          copyText={(text) => navigator.clipboard.writeText(text)}
+          print={() => window.print()}
+          page={pageOf(location.hash)}
+          navigate={(hash) => void (location.hash = hash)}
+          loadTraining={loadTraining}
+        />
+      </AppPlaceContext.Provider>,
       root,
     );
   draw();
@@ -46,6 +52,6 @@ const startWorker = () =>
     scriptUrl: '/sw.js',
     status: document.getElementById('offline-status'),
     languageRoot: root,
-    isolated: location.protocol === 'isolated-app:',
+    isolated: location.protocol === ISOLATED_APP_PROTOCOL,
   });
 addEventListener('load', () => setTimeout(startWorker, OFFLINE_WORKER_DELAY_MS), { once: true });

@@ -2,9 +2,9 @@
 export { parseCcidClassDescriptor, findCcidInterfaces, Feature } from './descriptors';
 export type { CcidClassDescriptor, CcidInterface, EndpointInfo, ExchangeLevel, Voltage } from './descriptors';
 export { CcidReader } from './reader';
-export type { ReaderOptions, ReaderEvents, SlotChange } from './reader';
+export type { CardPower, ReaderOptions, ReaderEvents, SlotChange } from './reader';
 export { CcidSlot } from './slot';
-export type { SlotStatus } from './slot';
+export type { AtrListener, SlotStatus } from './slot';
 export { CcidTransport } from './transport';
 export type { TransportOptions, TransportStats, CommandOptions } from './transport';
 export { ApduTooLongError } from './apdu-level';

@@ -21,8 +21,15 @@ export interface SlotChange {
   readonly present: boolean;
 }
 
+/** A slot's card was powered (its ATR) or is no longer (null): off, removed, or the reader reset it. */
+export interface CardPower {
+  readonly slot: number;
+  readonly atr: Uint8Array | null;
+}
+
 export interface ReaderEvents {
   slotchange: SlotChange;
+  cardpower: CardPower;
   disconnect: DeviceDisconnectedError;
   hardwareerror: { readonly slot: number; readonly code: number };
 }
@@ -48,6 +55,7 @@ export class CcidReader {
 
   readonly #listeners: { [K in keyof ReaderEvents]: Set<Listener<ReaderEvents[K]>> } = {
     slotchange: new Set(),
+    cardpower: new Set(),
     disconnect: new Set(),
     hardwareerror: new Set(),
   };
@@ -67,7 +75,10 @@ export class CcidReader {
     this.clockFrequenciesKhz = clocks;
     this.dataRates = rates;
     this.#pollIntervalMs = pollIntervalMs;
-    this.slots = Array.from({ length: this.ccid.descriptor.slotCount }, (_, i) => new CcidSlot(transport, this.ccid.descriptor, rates, i));
+    this.slots = Array.from(
+      { length: this.ccid.descriptor.slotCount },
+      (_, i) => new CcidSlot(transport, this.ccid.descriptor, rates, i, (atr) => this.#emit('cardpower', { slot: i, atr })),
+    );
     transport.onInterrupt((message) => this.#onInterrupt(message));
     transport.onDisconnect((error) => {
       this.#stopPolling();

@@ -26,11 +26,15 @@ const NO_CARD = { bError: 0xfe, iccStatus: 2 } as const;
 /** bError ICC_CLASS_NOT_SUPPORTED. */
 const CLASS_NOT_SUPPORTED = 0xf5;
 
+/** Told the card's ATR whenever it changes: after a power-on, null when the card is off or gone. */
+export type AtrListener = (atr: Uint8Array | null) => void;
+
 export class CcidSlot {
   readonly index: number;
   readonly #transport: CcidTransport;
   readonly #descriptor: CcidClassDescriptor;
   readonly #dataRates: readonly number[];
+  readonly #onAtr: AtrListener;
   #atr: Uint8Array | null = null;
   #session: CardSession | null = null;
   #powerSelect = 0;
@@ -38,11 +42,18 @@ export class CcidSlot {
   #removed = false;
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(transport: CcidTransport, descriptor: CcidClassDescriptor, dataRates: readonly number[], index: number) {
+  constructor(
+    transport: CcidTransport,
+    descriptor: CcidClassDescriptor,
+    dataRates: readonly number[],
+    index: number,
+    onAtr: AtrListener = () => undefined,
+  ) {
     this.#transport = transport;
     this.#descriptor = descriptor;
     this.#dataRates = dataRates;
     this.index = index;
+    this.#onAtr = onAtr;
   }
 
   /** Protocol, speed and the notes of how they were agreed, after a successful power-on. */
@@ -53,6 +64,12 @@ export class CcidSlot {
   /** The ATR of the last successful power-on, until the card is powered off or removed. */
   get atr(): Uint8Array | null {
     return this.#atr;
+  }
+
+  #setAtr(atr: Uint8Array | null): void {
+    if (atr === this.#atr) return;
+    this.#atr = atr;
+    this.#onAtr(atr);
   }
 
   async status(): Promise<SlotStatus> {
@@ -75,7 +92,7 @@ export class CcidSlot {
   }
 
   async #activate(): Promise<Uint8Array> {
-      this.#atr = null;
+      this.#setAtr(null);
       this.#session = null;
       this.#removed = false;
       const voltages = this.#descriptor.automatic.voltage || this.#descriptor.voltages.length === 0
@@ -88,9 +105,10 @@ export class CcidSlot {
           if (r.type !== 'DataBlock' || r.data.length === 0) {
             throw new MalformedDataError('IccPowerOn answer', 10, 'an ATR', 'no data');
           }
-          this.#atr = r.data.slice();
+          const atr = r.data.slice();
+          this.#setAtr(atr);
           this.#powerSelect = POWER_SELECT[voltage];
-          return this.#atr;
+          return atr;
         } catch (error) {
           if (!isWrongVoltage(error)) throw error;
           lastError = error;
@@ -102,7 +120,7 @@ export class CcidSlot {
 
   powerOff(): Promise<void> {
     return this.#exclusive(async () => {
-      this.#atr = null;
+      this.#setAtr(null);
       this.#session = null;
       await this.#command({ type: 'IccPowerOff' });
     });
@@ -158,7 +176,7 @@ export class CcidSlot {
   /** The reader saw the card come or go: whatever was powered is gone. */
   cardChanged(present: boolean): void {
     if (present) return;
-    this.#atr = null;
+    this.#setAtr(null);
     this.#session = null;
     this.#removed = true;
   }
@@ -185,8 +203,9 @@ export class CcidSlot {
         await this.#command({ type: 'IccPowerOff' });
         const r = await this.#command({ type: 'IccPowerOn', powerSelect: this.#powerSelect });
         if (r.type !== 'DataBlock' || r.data.length === 0) throw new MalformedDataError('IccPowerOn answer', 10, 'an ATR', 'no data');
-        this.#atr = r.data.slice();
-        return this.#atr;
+        const atr = r.data.slice();
+        this.#setAtr(atr);
+        return atr;
       },
     };
   }
@@ -195,7 +214,7 @@ export class CcidSlot {
     try {
       return await this.#transport.execute(this.index, command, options);
     } catch (error) {
-      if (error instanceof CardAbsentError) this.#atr = null;
+      if (error instanceof CardAbsentError) this.#setAtr(null);
       throw error;
     }
   }

@@ -54,6 +54,20 @@ describe('every driver error has a plain-language message in Romanian and Englis
     expect(messageFor(instanceOf(ccid.T1BlockError))).toBe('errCardLink');
   });
 
+  it('the protected class is worded for where the app runs: a page, an IWA without usb-unrestricted, an IWA with it', () => {
+    const error = instanceOf(ccid.ProtectedClassError);
+    expect(messageFor(error)).toBe('errProtectedClass');
+    expect(messageFor(error, 'web-page')).toBe('errProtectedClass');
+    expect(ro.errProtectedClass).toContain('pagini web obișnuite');
+    expect(messageFor(error, 'isolated-app')).toBe('errProtectedClassIsolatedApp');
+    expect(messageFor(error, 'isolated-app-unrestricted')).toBe('errProtectedClassRefused');
+    for (const key of ['errProtectedClassIsolatedApp', 'errProtectedClassRefused'] as const) {
+      expect(ro[key]).not.toContain('pagini web obișnuite');
+      expect(ro[key]).toContain('usb-unrestricted');
+      expect(en[key]).not.toContain('normal web page');
+    }
+  });
+
   it('a chooser closed without a reader is not an error of the reader', () => {
     expect(messageFor(new DOMException('No device selected.', 'NotFoundError'))).toBe('errCancelled');
     expect(messageFor(new Error('anything else'))).toBe('errUnknown');

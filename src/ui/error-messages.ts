@@ -26,9 +26,9 @@ import {
   UsbTransferError,
 } from '../ccid';
 import type { MessageKey } from './i18n';
+import type { AppPlace } from './place';
 
 const BY_CLASS: readonly [abstract new (...args: never[]) => Error, MessageKey][] = [
-  [ProtectedClassError, 'errProtectedClass'],
   [AccessDeniedError, 'errAccessDenied'],
   [DeviceBusyError, 'errBusy'],
   [DeviceDisconnectedError, 'errDisconnected'],
@@ -52,8 +52,16 @@ const BY_CLASS: readonly [abstract new (...args: never[]) => Error, MessageKey][
   [CcidCommandError, 'errReader'],
 ];
 
-export function messageFor(error: unknown): MessageKey {
+/** The protected class is explained by where the app runs: a page cannot, an IWA needs the permission. */
+const PROTECTED_CLASS_BY_PLACE: Readonly<Record<AppPlace, MessageKey>> = {
+  'web-page': 'errProtectedClass',
+  'isolated-app': 'errProtectedClassIsolatedApp',
+  'isolated-app-unrestricted': 'errProtectedClassRefused',
+};
+
+export function messageFor(error: unknown, place: AppPlace = 'web-page'): MessageKey {
   if (error instanceof DOMException && error.name === 'NotFoundError') return 'errCancelled';
+  if (error instanceof ProtectedClassError) return PROTECTED_CLASS_BY_PLACE[place];
   for (const [type, key] of BY_CLASS) if (error instanceof type) return key;
   return 'errUnknown';
 }

@@ -10,6 +10,8 @@ import {
   createVirtualEcard,
   createVirtualReader,
   createVirtualUsb,
+  type PinPadKey,
+  type PinTry,
   type PlatformPolicy,
   type VirtualEcardOptions,
   type VirtualEcardState,
@@ -35,10 +37,16 @@ export interface E2eReaderConfig {
 
 export interface E2eControls {
   insert(atrHex: string): void;
-  /** Takes the card out and inserts a new virtual eCard. */
-  insertEcard(state: VirtualEcardState): void;
+  /** Takes the card out and inserts a new virtual eCard (a state, or all its options). */
+  insertEcard(card: VirtualEcardState | VirtualEcardOptions): void;
   remove(): void;
   unplug(): void;
+  /** Plugs the unplugged reader back in (a fresh USBDevice, 'connect'). */
+  replug(): void;
+  /** Keys pressed on the PIN pad, in order. */
+  press(keys: readonly PinPadKey[]): void;
+  /** The card's own record of PIN commands. */
+  ledger(): readonly PinTry[];
   /** Scripts the PIN pad's next prompts: digits then OK, in order. */
   pinpadEnter(...entries: string[]): void;
   /** The digits typed on the PIN pad at the prompt on display (after `pressKeys`). */
@@ -76,9 +84,9 @@ if (config) {
   let cas = ecard ? createCasConsole(ecard) : null;
   const insert = (atrHex: string) =>
     reader.insert(createApduCard({ atr: fromHex(atrHex), apdu: () => Uint8Array.of(0x90, 0x00) }));
-  const insertEcard = (state: VirtualEcardState) => {
+  const insertEcard = (card: VirtualEcardState | VirtualEcardOptions) => {
     reader.remove();
-    ecard = createVirtualEcard({ state });
+    ecard = createVirtualEcard(typeof card === 'string' ? { state: card } : card);
     cas = createCasConsole(ecard);
     reader.insert(ecard);
   };
@@ -100,6 +108,9 @@ if (config) {
     insertEcard,
     remove: () => reader.remove(),
     unplug: () => usb.detach(reader),
+    replug: () => void usb.replug(reader),
+    press: (keys) => keys.forEach((k) => reader.pinpad?.press(k)),
+    ledger: () => ecard?.ledger ?? [],
     pinpadEnter: (...entries) => entries.forEach((e) => reader.pinpad?.enter(e)),
     pressKeys: (keys) => [...keys].forEach((k) => reader.pinpad?.press(k === '#' ? 'ok' : (k as '0'))),
     pinpadPrompt: () => reader.pinpad?.prompt?.kind ?? null,

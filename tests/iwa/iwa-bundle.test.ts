@@ -12,10 +12,10 @@ import { Bundle } from 'wbn';
 import { WebBundleId } from 'wbn-sign';
 import { buildIwaApp, MANIFEST_PATH, packWebBundle, resolveSigningKey, signWebBundle } from '../../scripts/build-iwa.mjs';
 import { dataToBeSigned, readIntegrityBlock, type IntegrityBlock } from './integrity-block';
+import { ed25519BundleId } from './web-bundle-id';
 
 const MAGIC = [0xf0, 0x9f, 0x96, 0x8b, 0xf0, 0x9f, 0x93, 0xa6]; // 🖋📦
 const VERSION_2B = [0x32, 0x62, 0x00, 0x00];
-const ED25519_SUFFIX = [0x00, 0x01, 0x02]; // Web Bundle ID type suffix of an Ed25519 key
 
 let dir = '';
 let key: KeyObject;
@@ -37,23 +37,6 @@ beforeAll(async () => {
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-/** RFC 4648 base32, lower case, no padding (the Web Bundle ID alphabet). */
-function base32(bytes: Uint8Array): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return bits > 0 ? out + alphabet[(value << (5 - bits)) & 31] : out;
-}
 
 function rawPublicKey(privateKey: KeyObject): Uint8Array {
   const { x } = createPublicKey(privateKey).export({ format: 'jwk' });
@@ -77,7 +60,7 @@ describe('integrity block', () => {
   it('has the magic, version 2b and the Web Bundle ID of the signing key', () => {
     expect([...block.magic]).toEqual(MAGIC);
     expect([...block.version]).toEqual(VERSION_2B);
-    const expectedId = base32(new Uint8Array([...rawPublicKey(key), ...ED25519_SUFFIX]));
+    const expectedId = ed25519BundleId(rawPublicKey(key));
     expect(webBundleId).toBe(expectedId);
     expect(webBundleId).toHaveLength(56);
     expect(block.attributes).toEqual({ webBundleId: expectedId });

@@ -7,6 +7,7 @@ import {
   CcidReader,
   fromHex,
   toHex,
+  type CardPower,
   type SlotChange,
 } from '../../src/ccid';
 import type { VirtualCard } from '../../src/sim';
@@ -139,6 +140,39 @@ describe('card insert and remove events', () => {
     await slot.powerOn();
     virtual.remove();
     await expect(slot.transmit(fromHex(SELECT))).rejects.toBeInstanceOf(CardAbsentError);
+  });
+});
+
+describe('card power events', () => {
+  it('tell the ATR when the card is powered, and null when it is powered off or taken out', async () => {
+    const virtual = virtualReader('ACR122U_PICC.txt');
+    const card = scriptedCard({});
+    virtual.insert(card);
+    const reader = await CcidReader.open(virtual.device);
+    const events: CardPower[] = [];
+    reader.on('cardpower', (e) => events.push(e));
+    const slot = reader.slots[0]!;
+    await slot.powerOn();
+    await slot.powerOff();
+    await slot.powerOn();
+    virtual.remove();
+    await expect(slot.transmit(fromHex(SELECT))).rejects.toBeInstanceOf(CardAbsentError);
+    const atr = toHex(card.atr);
+    expect(events.map((e) => [e.slot, e.atr && toHex(e.atr)])).toEqual([
+      [0, atr],
+      [0, null],
+      [0, atr],
+      [0, null],
+    ]);
+  });
+
+  it('say nothing when nothing changed (a refused power-on of an empty slot)', async () => {
+    const virtual = virtualReader('ACR122U_PICC.txt');
+    const reader = await CcidReader.open(virtual.device);
+    const events: CardPower[] = [];
+    reader.on('cardpower', (e) => events.push(e));
+    await expect(reader.slots[0]!.powerOn()).rejects.toBeInstanceOf(CardAbsentError);
+    expect(events).toEqual([]);
   });
 });
 

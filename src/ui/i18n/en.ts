@@ -32,6 +32,10 @@ export const en: Record<MessageKey, string> = {
   insecureContext: 'The page must be opened over https:// or from localhost to use the reader.',
   errProtectedClass:
     'Chrome does not let a normal web page use a smart card reader (USB class “Smart Card”). Install eCard PIN as an Isolated Web App (e.g. on a ChromeOS kiosk) or use a reader with a vendor-class interface.',
+  errProtectedClassIsolatedApp:
+    'This eCard PIN app lacks Chrome’s “usb-unrestricted” permission, without which it cannot use a smart card reader (USB class “Smart Card”). Install the official eCard PIN bundle, which asks for that permission, or ask your administrator to reinstall it.',
+  errProtectedClassRefused:
+    'Chrome did not let the eCard PIN app use the smart card reader (USB class “Smart Card”) although the app has the “usb-unrestricted” permission. Check that chrome://flags/#enable-unrestricted-usb is not Disabled and that your organisation’s WebUSB policies do not block the app.',
   errAccessDenied:
     'The system denies access to the reader. On Windows the reader needs the WinUSB driver; on Linux, a udev rule for the reader.',
   errBusy:

@@ -30,6 +30,10 @@ export const ro = {
   insecureContext: 'Pagina trebuie deschisă prin https:// sau de pe localhost pentru a folosi cititorul.',
   errProtectedClass:
     'Chrome nu permite unei pagini web obișnuite să folosească un cititor de carduri (clasa USB „Smart Card”). Instalați eCard PIN ca aplicație izolată (Isolated Web App, de ex. pe un chioșc ChromeOS) sau folosiți un cititor cu interfață de tip furnizor.',
+  errProtectedClassIsolatedApp:
+    'Această aplicație eCard PIN nu are permisiunea Chrome „usb-unrestricted”, fără de care nu poate folosi un cititor de carduri (clasa USB „Smart Card”). Instalați pachetul oficial eCard PIN, care cere această permisiune, sau cereți administratorului să-l reinstaleze.',
+  errProtectedClassRefused:
+    'Chrome nu a lăsat aplicația eCard PIN să folosească cititorul de carduri (clasa USB „Smart Card”), deși aplicația are permisiunea „usb-unrestricted”. Verificați că chrome://flags/#enable-unrestricted-usb nu este dezactivat și că politicile WebUSB ale organizației nu blochează aplicația.',
   errAccessDenied:
     'Sistemul nu permite accesul la cititor. Pe Windows cititorul are nevoie de driverul WinUSB; pe Linux, de o regulă udev pentru cititor.',
   errBusy:

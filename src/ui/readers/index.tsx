@@ -1,8 +1,10 @@
 /** One reader: name, exchange level, PIN pad, card status and ATR. */
 import type { ComponentChildren } from 'preact';
+import { useContext } from 'preact/hooks';
 import { toHex, type ExchangeLevel } from '../../ccid';
 import { messageFor } from '../error-messages';
 import { useText, type MessageKey } from '../i18n';
+import { AppPlaceContext } from '../place';
 import { vidPid } from '../../ccid/usb-ids';
 import type { ReaderEntry } from './use-readers';
 
@@ -79,9 +81,10 @@ export function ReaderCard({ entry, onOpen, onClose, onPowerOn, children }: Read
 
 export function ErrorNote({ error }: { readonly error: unknown }) {
   const t = useText();
+  const place = useContext(AppPlaceContext);
   return (
     <div class="error" role="alert" data-testid="error">
-      <p>{t(messageFor(error))}</p>
+      <p>{t(messageFor(error, place))}</p>
       <details>
         <summary>{t('technicalDetails')}</summary>
         <code>{error instanceof Error ? `${error.name}: ${error.message}` : String(error)}</code>

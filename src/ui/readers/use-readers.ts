@@ -75,6 +75,8 @@ export function useReaders(usb: USB | null, loadTraining: () => Promise<USBDevic
         const { CcidReader } = await import('./driver');
         const reader = await CcidReader.open(entry.device, { log: (line) => entry.trace.push(line) });
         reader.on('slotchange', ({ present }) => update(entry.id, present ? { cardPresent: true } : { cardPresent: false, atr: null }));
+        // The ATR as soon as anyone powers the card (the Pacienți check does), not only "Pornește cardul".
+        reader.on('cardpower', ({ slot, atr }) => slot === 0 && update(entry.id, { atr }));
         reader.on('disconnect', (e) => update(entry.id, { reader: null, error: e }));
         const status = await reader.slots[0]?.status();
         return { reader, cardPresent: status ? status.card !== 'absent' : null };
