@@ -4,7 +4,8 @@ export type { CcidClassDescriptor, CcidInterface, EndpointInfo, ExchangeLevel, V
 export { CcidReader } from './reader';
 export type { ReaderOptions, ReaderEvents, SlotChange } from './reader';
 export { CcidSlot } from './slot';
-export type { SlotStatus } from './slot';
+export type { SlotStatus, CardChangeWatch } from './slot';
+export type { IccStatus } from './messages';
 export { CcidTransport } from './transport';
 export type { TransportOptions, TransportStats, CommandOptions } from './transport';
 export { ApduTooLongError } from './apdu-level';

@@ -67,7 +67,15 @@ export class CcidReader {
     this.clockFrequenciesKhz = clocks;
     this.dataRates = rates;
     this.#pollIntervalMs = pollIntervalMs;
-    this.slots = Array.from({ length: this.ccid.descriptor.slotCount }, (_, i) => new CcidSlot(transport, this.ccid.descriptor, rates, i));
+    this.slots = Array.from(
+      { length: this.ccid.descriptor.slotCount },
+      (_, i) =>
+        new CcidSlot(transport, this.ccid.descriptor, rates, i, (listener) =>
+          this.on('slotchange', (change) => {
+            if (change.slot === i) listener(change.present);
+          }),
+        ),
+    );
     transport.onInterrupt((message) => this.#onInterrupt(message));
     transport.onDisconnect((error) => {
       this.#stopPolling();

@@ -55,7 +55,6 @@ async function desk(file: string, pinpad: boolean, card: VirtualEcardOptions): P
     },
     context(options = {}) {
       return {
-        reader,
         slot,
         pins,
         confirmLastTry: async () => {

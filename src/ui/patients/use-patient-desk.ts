@@ -107,7 +107,6 @@ export function usePatientDesk(entry: ReaderEntry | null, authority: UnblockAuth
           ),
       );
       const ctx: FlowContext = {
-        reader,
         slot,
         pins: pinpad ? pinpadSource(screen) : screen,
         confirmLastTry: () =>
