@@ -13,6 +13,7 @@ import {
   PinPadRefusalError,
 } from '../ccid';
 import { outcomeForStatusWord, outcomeOf, type CardOperation, type Outcome, type UnblockAuthority } from '../card';
+import { PcscCardAbsentError, PcscReaderGoneError } from '../pcsc';
 import type { CardSlot } from './card-slot';
 import { PinEntryAbandonedError, ScreenPinsDifferError, type PinSource } from './pin-source';
 
@@ -72,10 +73,10 @@ export async function runMachine<S extends string, M>(machine: Machine<S, M>, ct
   }
 }
 
-/** The driver errors a provider can meet mid-flow, as outcomes with their official codes. */
+/** The transport errors a provider can meet mid-flow (CCID or PC/SC), as outcomes with their official codes. */
 function outcomeOfError(operation: CardOperation, error: unknown): Outcome {
-  if (error instanceof CardAbsentError) return outcomeOf('no-card');
-  if (error instanceof DeviceDisconnectedError) return outcomeOf('reader-not-connected');
+  if (error instanceof CardAbsentError || error instanceof PcscCardAbsentError) return outcomeOf('no-card');
+  if (error instanceof DeviceDisconnectedError || error instanceof PcscReaderGoneError) return outcomeOf('reader-not-connected');
   if (error instanceof CcidTimeoutError) return outcomeOf('timeout');
   // PIN pad refusals (PC/SC part 10 §2.5.2/§2.5.3) and the screen's own: nothing reached the card.
   if (error instanceof PinPadRefusalError) return outcomeForStatusWord(operation, error.statusWord);
