@@ -42,6 +42,8 @@ export interface PcscSlotOptions {
   readonly rewatchDelayMs?: number;
   /** The longest one getStatusChange() of the card watch waits, ms (see #startWatch). */
   readonly watchTimeoutMs?: number;
+  /** How long the queue stays idle before the card watch starts again, ms (see #settled). */
+  readonly watchIdleMs?: number;
 }
 
 /** The reader as PC/SC part 10 describes it; null fields are not known (yet). */
@@ -59,8 +61,15 @@ export class PcscSlot {
   readonly #log: (line: string) => void;
   readonly #rewatchDelayMs: number;
   readonly #watchTimeoutMs: number;
+  readonly #watchIdleMs: number;
   #lines = 0;
   #connection: SmartCardConnection | null = null;
+  /**
+   * The card of #connection left (an event or W_REMOVED_CARD said so). The handle stays until the
+   * next power-on or close disconnects it: pcsc-lite keeps an exclusive handle, removed card or
+   * not, and would refuse our own next connection with a sharing violation.
+   */
+  #cardLeft = false;
   #atr: Uint8Array | null = null;
   #info: PcscReaderInfo = { features: null, vendorId: null, productId: null };
   #known: ReaderState | null = null;
@@ -79,6 +88,7 @@ export class PcscSlot {
     this.#log = options.log ?? (() => undefined);
     this.#rewatchDelayMs = options.rewatchDelayMs ?? 1000;
     this.#watchTimeoutMs = options.watchTimeoutMs ?? 1000;
+    this.#watchIdleMs = options.watchIdleMs ?? 100;
   }
 
   /**
@@ -113,7 +123,7 @@ export class PcscSlot {
   status(): Promise<{ readonly card: IccStatus }> {
     return this.#enqueue('status', async () => {
       await this.#refresh();
-      const card: IccStatus = !this.#known?.present ? 'absent' : this.#connection ? 'active' : 'inactive';
+      const card: IccStatus = !this.#known?.present ? 'absent' : this.#connection && !this.#cardLeft ? 'active' : 'inactive';
       return { card };
     });
   }
@@ -131,6 +141,7 @@ export class PcscSlot {
         throw await this.#failure('connect', error);
       }
       this.#connection = connection;
+      this.#cardLeft = false;
       let atr: Uint8Array;
       try {
         const status = await connection.status();
@@ -212,9 +223,16 @@ export class PcscSlot {
     return run;
   }
 
+  /**
+   * The watch starts again only once the queue has been idle for a moment: operations of a flow
+   * come back to back, and a watch started between two of them would be cancelled at once, when
+   * its Cancel() is the most likely to come before the call blocks (and be lost, see #startWatch).
+   */
   #settled(): void {
     this.#pending--;
-    this.#startWatch();
+    if (this.#pending > 0) return;
+    clearTimeout(this.#rewatch);
+    this.#rewatch = setTimeout(() => this.#startWatch(), this.#watchIdleMs);
   }
 
   /**
@@ -276,14 +294,13 @@ export class PcscSlot {
   #emit(event: ReaderEvent): void {
     this.#trace(event.kind === 'gone' ? 'reader gone' : event.present ? 'card in' : 'card out');
     if (event.kind === 'gone') {
-      this.#connection = null;
       this.#atr = null;
       for (const listener of [...this.#goneListeners]) listener();
       return;
     }
     if (!event.present) {
       // The handle of a removed card is useless (W_REMOVED_CARD); the next power-on connects again.
-      this.#connection = null;
+      this.#cardLeft = true;
       this.#atr = null;
     }
     for (const listener of [...this.#cardListeners]) listener(event.present);
@@ -308,7 +325,7 @@ export class PcscSlot {
     this.#trace(`${what} failed: ${typed.failure}`);
     const cardOrReader = code === 'removed-card' || code === 'no-smartcard' || code === 'reset-card' || code === 'reader-unavailable' || code === 'unknown-reader' || code === 'not-transacted';
     if (cardOrReader) {
-      if (code !== 'reset-card') this.#connection = null;
+      if (code === 'removed-card' || code === 'no-smartcard') this.#cardLeft = true;
       await this.#refresh(code === 'removed-card').catch(() => undefined);
     }
     if (this.#known?.gone && !(typed instanceof PcscReaderGoneError)) {
@@ -321,14 +338,15 @@ export class PcscSlot {
 
   #poweredConnection(): SmartCardConnection {
     if (this.#known?.gone) throw new PcscReaderGoneError(`${this.readerName}: the reader is gone`, 'reader-unavailable');
+    if (this.#cardLeft || !this.#known?.present) throw new PcscCardAbsentError(`${this.readerName}: the card was removed`, 'removed-card');
     if (this.#connection) return this.#connection;
-    if (!this.#known?.present) throw new PcscCardAbsentError(`${this.readerName}: no card`, 'no-smartcard');
     throw new PcscCommandError(`${this.readerName}: the card is not powered (power it on first)`, 'not-connected');
   }
 
   async #dropConnection(disposition: 'reset' | 'leave'): Promise<void> {
     const connection = this.#connection;
     this.#connection = null;
+    this.#cardLeft = false;
     if (!connection) return;
     await connection.disconnect(disposition).catch((error: unknown) => this.#trace(`disconnect failed: ${pcscError('disconnect', error).failure}`));
   }

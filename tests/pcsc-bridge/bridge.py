@@ -1,0 +1,146 @@
+#!/usr/bin/python3
+"""pcsc-lite for Node tests: one JSON object per line on stdin (a request), one per line on stdout
+(its answer, same "id"), each request one winscard call through python3-pyscard.
+
+Why pyscard: Debian ships and maintains it (python3-pyscard), it is a thin SWIG layer whose
+functions are pcsc-lite's SCard* calls one for one (SCardGetStatusChange with the event count in
+the high word, SCardControl, SCardCancel, transactions), and nothing has to be compiled: the Node
+PC/SC addons (pcsclite, @pokusew/pcsclite) need node-gyp and pcsc-lite headers, and hide
+SCardGetStatusChange / SCardControl behind their own event model.
+
+Requests run on worker threads so that a blocking SCardGetStatusChange or a PIN pad SCardControl
+does not hold up the others (SCardCancel in particular). Answers carry pcsc-lite's RESPONSECODE as
+an unsigned number; bytes go as hex. Nothing is logged: APDUs may carry a PIN typed on the screen.
+
+  {"id": 1, "op": "establish"}                      -> {"id": 1, "code": 0, "context": 123}
+  {"id": 2, "op": "connect", "context": 123, "reader": "...", "share": 1, "protocols": 3}
+                                                    -> {"id": 2, "code": 0, "handle": 456, "protocol": 2}
+"""
+import json
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from smartcard import scard
+
+OUT = threading.Lock()
+
+
+def u32(code):
+    return code & 0xFFFFFFFF
+
+
+def unhex(text):
+    return list(bytes.fromhex(text))
+
+
+def hexed(data):
+    return bytes(data or []).hex()
+
+
+def establish(_):
+    code, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    return {"code": u32(code), "context": context}
+
+
+def release(r):
+    return {"code": u32(scard.SCardReleaseContext(r["context"]))}
+
+
+def list_readers(r):
+    code, readers = scard.SCardListReaders(r["context"], [])
+    return {"code": u32(code), "readers": list(readers or [])}
+
+
+def status_change(r):
+    states = [(s["reader"], s["currentState"]) for s in r["states"]]
+    code, out = scard.SCardGetStatusChange(r["context"], r["timeout"], states)
+    return {
+        "code": u32(code),
+        "states": [{"reader": s[0], "eventState": u32(s[1]), "atr": hexed(s[2])} for s in (out or [])],
+    }
+
+
+def cancel(r):
+    return {"code": u32(scard.SCardCancel(r["context"]))}
+
+
+def connect(r):
+    code, handle, protocol = scard.SCardConnect(r["context"], r["reader"], r["share"], r["protocols"])
+    return {"code": u32(code), "handle": handle, "protocol": protocol}
+
+
+def disconnect(r):
+    return {"code": u32(scard.SCardDisconnect(r["handle"], r["disposition"]))}
+
+
+def transmit(r):
+    code, data = scard.SCardTransmit(r["handle"], r["protocol"], unhex(r["data"]))
+    return {"code": u32(code), "data": hexed(data)}
+
+
+def control(r):
+    code, data = scard.SCardControl(r["handle"], r["controlCode"], unhex(r["data"]))
+    return {"code": u32(code), "data": hexed(data)}
+
+
+def status(r):
+    code, reader, state, protocol, atr = scard.SCardStatus(r["handle"])
+    return {"code": u32(code), "reader": reader or "", "state": u32(state or 0), "protocol": protocol or 0, "atr": hexed(atr)}
+
+
+def get_attrib(r):
+    code, data = scard.SCardGetAttrib(r["handle"], r["tag"])
+    return {"code": u32(code), "data": hexed(data)}
+
+
+def set_attrib(r):
+    return {"code": u32(scard.SCardSetAttrib(r["handle"], r["tag"], unhex(r["data"])))}
+
+
+def begin(r):
+    return {"code": u32(scard.SCardBeginTransaction(r["handle"]))}
+
+
+def end(r):
+    return {"code": u32(scard.SCardEndTransaction(r["handle"], r["disposition"]))}
+
+
+OPS = {
+    "establish": establish,
+    "release": release,
+    "listReaders": list_readers,
+    "getStatusChange": status_change,
+    "cancel": cancel,
+    "connect": connect,
+    "disconnect": disconnect,
+    "transmit": transmit,
+    "control": control,
+    "status": status,
+    "getAttrib": get_attrib,
+    "setAttrib": set_attrib,
+    "beginTransaction": begin,
+    "endTransaction": end,
+}
+
+
+def answer(request):
+    try:
+        reply = OPS[request["op"]](request)
+    except Exception as error:  # the op name only: arguments may hold a PIN
+        reply = {"error": f"{request.get('op')}: {type(error).__name__}"}
+    reply["id"] = request.get("id")
+    with OUT:
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+
+
+def main():
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        for line in sys.stdin:
+            if line.strip():
+                pool.submit(answer, json.loads(line))
+
+
+if __name__ == "__main__":
+    main()
