@@ -1,17 +1,20 @@
 /** The page: menu (Fișier → Pacienți), platform notices, the Pacienți window, readers, training mode. */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { UnblockAuthority } from '../../card';
+import type { SmartCardResourceManager } from '../../pcsc';
 import type { TrainingDesk } from '../../sim/training';
 import { LanguageContext, loadLanguage, translate, type Language } from '../i18n';
 import { PatientsWindow } from '../patients';
 import type { PatientAction } from '../patients/use-patient-desk';
 import { Diagnostics } from '../diagnostics';
-import { ErrorNote, ReaderCard } from '../readers';
+import { ErrorNote, ReaderCard, Transports } from '../readers';
 import { useReaders } from '../readers/use-readers';
 
 export interface AppProps {
   /** navigator.usb, or null where the browser has no WebUSB. Injected, never read here. */
   readonly usb: USB | null;
+  /** navigator.smartCard (Web Smart Card API, Isolated Web Apps), or null where there is none. Injected. */
+  readonly smartCard: SmartCardResourceManager | null;
   readonly secureContext: boolean;
   /** Where the clinic's CAS contacts are kept (localStorage); null when there is none. */
   readonly storage: Storage | null;
@@ -33,7 +36,7 @@ interface Training {
   readonly view: typeof import('../training');
 }
 
-export function App({ usb, secureContext, storage, loadTraining, kiosk, userAgent, copyText }: AppProps) {
+export function App({ usb, smartCard, secureContext, storage, loadTraining, kiosk, userAgent, copyText }: AppProps) {
   const [language, setLanguage] = useState<Language>('ro');
   // The document's language too: screen readers and the browser's translate offer read <html lang>.
   useEffect(() => void (document.documentElement.lang = language), [language]);
@@ -58,7 +61,7 @@ export function App({ usb, secureContext, storage, loadTraining, kiosk, userAgen
   const switchLanguage = (next: Language) => void loadLanguage(next).then(() => setLanguage(next));
   const loaded = useRef<Training | null>(null);
   // The training desk and its view load together, on demand.
-  const readers = useReaders(usb, async () => {
+  const readers = useReaders(usb, smartCard, async () => {
     const [d, view] = loaded.current ? [loaded.current.desk, loaded.current.view] : await Promise.all([loadTraining(), import('../training')]);
     const ready: Training = { desk: d, view };
     loaded.current = ready;
@@ -129,6 +132,7 @@ export function App({ usb, secureContext, storage, loadTraining, kiosk, userAgen
                 {t('trainingReader')}
               </button>
             </div>
+            <Transports pcsc={readers.pcsc} />
             {readers.error !== null && <ErrorNote error={readers.error} />}
             {readers.entries.length === 0 ? (
               <p class="muted">{t('noReaders')}</p>

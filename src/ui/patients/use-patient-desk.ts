@@ -17,7 +17,7 @@ import {
   type FlowState,
   type PinPrompt,
 } from '../../flows';
-import type { ReaderEntry } from '../readers/use-readers';
+import { readerSlot, type ReaderEntry } from '../readers/use-readers';
 
 export type PatientAction = 'verify' | 'reset' | 'change' | 'activate';
 
@@ -81,15 +81,14 @@ export function usePatientDesk(entry: ReaderEntry | null, authority: UnblockAuth
     },
     [],
   );
-  const reader = entry?.reader ?? null;
+  const slot = entry ? readerSlot(entry) : null;
   const cardPresent = entry?.cardPresent ?? null;
 
   const run = useCallback(
     async (action: PatientAction | 'check') => {
-      const slot = reader?.slots[0];
-      if (!reader || !slot || running.current) return;
+      if (!slot || running.current) return;
       running.current = true;
-      const pinpad = reader.descriptor.pinVerify;
+      const pinpad = slot.pinpad;
       setOperation({ action, pinpad, state: null });
       setFailure(null);
       if (action !== 'check') setOutcome(null);
@@ -141,19 +140,19 @@ export function usePatientDesk(entry: ReaderEntry | null, authority: UnblockAuth
         setLastTry(null);
       }
     },
-    [reader, authority],
+    [slot, authority],
   );
 
   // Check the card as soon as the reader is open with a card in it, and at each insertion.
   useEffect(() => {
-    if (!reader || cardPresent !== true) {
+    if (!slot || cardPresent !== true) {
       setStatus(null);
       setAtr(null);
-      if (!reader || (wipeOnRemoval && cardPresent === false)) setOutcome(null);
+      if (!slot || (wipeOnRemoval && cardPresent === false)) setOutcome(null);
       return;
     }
     void run('check');
-  }, [reader, cardPresent, run, wipeOnRemoval]);
+  }, [slot, cardPresent, run, wipeOnRemoval]);
 
   return { status, atr, outcome, failure, operation, keypad, lastTry, run };
 }
