@@ -237,3 +237,15 @@ describe('another program and the PC/SC stack', () => {
     await expect(d.slot.transmit(Uint8Array.of(0, 0xa4, 0, 0))).rejects.toBeInstanceOf(PcscCardAbsentError);
   });
 });
+
+describe('PIN hygiene of the PC/SC transport', () => {
+  it('its trace holds operations, lengths and response codes, never a PIN typed on the screen', async () => {
+    const lines: string[] = [];
+    const d = await pcscDesk('GemPCTwin.txt', { card: { state: 'active', pin: '4821' }, slot: { log: (line) => lines.push(line) } });
+    const ctx: FlowContext = { slot: d.slot, pins: screenSource(async () => '4821'), confirmLastTry: async () => true };
+    expect((await verifyPin(ctx)).kind).toBe('ok');
+    expect(lines.some((line) => line.includes('transmit'))).toBe(true);
+    const text = lines.join('\n');
+    for (const needle of ['4821', '34 38 32 31', '34383231']) expect(text).not.toContain(needle);
+  });
+});
