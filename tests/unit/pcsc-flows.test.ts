@@ -6,9 +6,10 @@
  */
 import { describe, it, expect } from 'vitest';
 import type { Outcome } from '../../src/card';
-import { activateCard, changePin, checkCard, pinpadSource, resetPin, screenSource, verifyPin, type FlowContext, type PinSource } from '../../src/flows';
+import { activateCard, changePin, checkCard, pinpadSource, screenSource, verifyPin, type FlowContext, type PinSource } from '../../src/flows';
 import { Feature, PcscCardAbsentError, PcscSharingViolationError } from '../../src/pcsc';
-import { createCasConsole, createVirtualEcard, type VirtualEcardOptions, type VirtualPinpadOptions } from '../../src/sim';
+import { createVirtualEcard, type VirtualEcardOptions, type VirtualPinpadOptions } from '../../src/sim';
+import { runNotice } from '../support/notice';
 import { pcscDesk, type PcscDesk } from '../support/pcsc-desk';
 
 const READERS = [
@@ -57,18 +58,7 @@ describe.each(READERS)('the notice, steps 1–8, over PC/SC on $name', ({ file, 
   it('blocked card → CAS unblock → Reset PIN eCard with 0000 → Schimbă PIN eCard → the new PIN verifies', async () => {
     const d = await desk(file, pinpad, { state: 'blocked' });
     expect(d.slot.pinpad).toBe(pinpad);
-    const cas = createCasConsole(d.card);
-    expect(summary(await checkCard(d.context()))).toMatchObject({ kind: 'blocked', code: -15, casNeeds: 'CID' });
-    cas.unblock();
-    d.type('0000');
-    expect((await resetPin(d.context({ authority: cas }))).kind).toBe('ok');
-    expect(d.card.hasPin('0000')).toBe(true);
-    d.type('0000', '4821', '4821');
-    expect((await changePin(d.context())).kind).toBe('ok');
-    expect(d.card.hasPin('4821')).toBe(true);
-    d.type('4821');
-    expect((await verifyPin(d.context())).kind).toBe('ok');
-    expect(d.card.triesConsumed()).toBe(0);
+    await runNotice(d);
     expect(d.virtual.violations()).toEqual([]);
     expect(d.overlaps).toEqual([]);
     const pinEntries = d.controls.filter((c) => c.code === VERIFY_CODE || c.code === MODIFY_CODE);

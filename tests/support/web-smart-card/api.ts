@@ -107,30 +107,9 @@ export function exceptionFor(code: number): Error {
 const busy = () => new DOMException('An operation is in progress on this smart card context.', 'InvalidStateError');
 const invalidState = (why: string) => new DOMException(why, 'InvalidStateError');
 
-const FLAGS_IN: readonly (readonly [keyof SmartCardReaderStateFlagsIn, number])[] = [
-  ['unaware', STATE.unaware],
-  ['ignore', STATE.ignore],
-  ['unavailable', STATE.unavailable],
-  ['empty', STATE.empty],
-  ['present', STATE.present],
-  ['exclusive', STATE.exclusive],
-  ['inuse', STATE.inuse],
-  ['mute', STATE.mute],
-  ['unpowered', STATE.unpowered],
-];
-
-const FLAGS_OUT: readonly (readonly [keyof SmartCardReaderStateFlagsOut, number])[] = [
-  ['ignore', STATE.ignore],
-  ['changed', STATE.changed],
-  ['unavailable', STATE.unavailable],
-  ['unknown', STATE.unknown],
-  ['empty', STATE.empty],
-  ['present', STATE.present],
-  ['exclusive', STATE.exclusive],
-  ['inuse', STATE.inuse],
-  ['mute', STATE.mute],
-  ['unpowered', STATE.unpowered],
-];
+/** §SmartCardReaderStateFlagsIn / §SmartCardReaderStateFlagsOut members; each is the SCARD_STATE_* flag of its name. */
+const FLAGS_IN = ['unaware', 'ignore', 'unavailable', 'empty', 'present', 'exclusive', 'inuse', 'mute', 'unpowered'] as const satisfies readonly (keyof SmartCardReaderStateFlagsIn & keyof typeof STATE)[];
+const FLAGS_OUT = ['ignore', 'changed', 'unavailable', 'unknown', 'empty', 'present', 'exclusive', 'inuse', 'mute', 'unpowered'] as const satisfies readonly (keyof SmartCardReaderStateFlagsOut & keyof typeof STATE)[];
 
 /** §SmartCardReaderStateIn "corresponding" SCARD_READERSTATE: flags, and the count in the high word. */
 function readerStateIn(state: SmartCardReaderStateIn): { reader: string; currentState: number } {
@@ -138,14 +117,14 @@ function readerStateIn(state: SmartCardReaderStateIn): { reader: string; current
     throw new TypeError('SmartCardReaderStateIn needs readerName and currentState');
   }
   let dword = 0;
-  for (const [name, bit] of FLAGS_IN) if (state.currentState[name]) dword |= bit;
+  for (const name of FLAGS_IN) if (state.currentState[name]) dword |= STATE[name];
   if (state.currentCount !== undefined) dword = ((dword & 0xffff) | (unsignedLong(state.currentCount) << 16)) >>> 0;
   return { reader: state.readerName, currentState: dword };
 }
 
 function readerStateOut(state: { reader: string; eventState: number; atr: Uint8Array }): SmartCardReaderStateOut {
   const flags = {} as Record<keyof SmartCardReaderStateFlagsOut, boolean>;
-  for (const [name, bit] of FLAGS_OUT) flags[name] = (state.eventState & bit) === bit && bit !== 0;
+  for (const name of FLAGS_OUT) flags[name] = (state.eventState & STATE[name]) !== 0;
   return { readerName: state.reader, eventState: flags, eventCount: state.eventState >>> 16, answerToReset: copyToArrayBuffer(state.atr) };
 }
 

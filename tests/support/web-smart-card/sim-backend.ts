@@ -341,26 +341,10 @@ export function createSimPcsc(): SimPcsc {
         );
       }
       if (controlCode === libccidFeatureCode(Feature.verifyPinDirect) && pinVerify) {
-        let structure: PinVerifyStructure;
-        try {
-          structure = decodePcscPinVerify(data).structure;
-        } catch {
-          return refuse(SCARD.E_UNSUPPORTED_FEATURE);
-        }
-        const request = verifyRequestOf(structure);
-        if (!request) return refuse(SCARD.E_NOT_TRANSACTED);
-        return pinEntryAnswer(() => reader.slot.verifyPinOnPinpad(request));
+        return pinControl(data, decodePcscPinVerify, verifyRequestOf, (request) => reader.slot.verifyPinOnPinpad(request));
       }
       if (controlCode === libccidFeatureCode(Feature.modifyPinDirect) && pinModify) {
-        let structure: PinModifyStructure;
-        try {
-          structure = decodePcscPinModify(data).structure;
-        } catch {
-          return refuse(SCARD.E_UNSUPPORTED_FEATURE);
-        }
-        const request = modifyRequestOf(structure);
-        if (!request) return refuse(SCARD.E_NOT_TRANSACTED);
-        return pinEntryAnswer(() => reader.slot.modifyPinOnPinpad(request));
+        return pinControl(data, decodePcscPinModify, modifyRequestOf, (request) => reader.slot.modifyPinOnPinpad(request));
       }
       return refuse(SCARD.E_UNSUPPORTED_FEATURE);
     },
@@ -478,6 +462,28 @@ function readerFailure(error: unknown): number {
   if (error instanceof CardAbsentError) return SCARD.W_REMOVED_CARD;
   if (error instanceof DeviceDisconnectedError) return SCARD.E_READER_UNAVAILABLE;
   return SCARD.E_NOT_TRANSACTED;
+}
+
+/**
+ * A PIN_VERIFY / PIN_MODIFY structure through SCardControl: refused before it reaches the reader
+ * when malformed (libccid: too short, ulDataLength wrong → IFD_NOT_SUPPORTED), not transacted when
+ * the reader cannot take it, else one entry on the pad.
+ */
+async function pinControl<S, R>(
+  data: Uint8Array,
+  decode: (bytes: Uint8Array) => { readonly structure: S },
+  requestOf: (structure: S) => R | null,
+  entry: (request: R) => Promise<Uint8Array>,
+): Promise<{ code: number; data: Uint8Array }> {
+  let structure: S;
+  try {
+    structure = decode(data).structure;
+  } catch {
+    return { code: SCARD.E_UNSUPPORTED_FEATURE, data: new Uint8Array(0) };
+  }
+  const request = requestOf(structure);
+  if (!request) return { code: SCARD.E_NOT_TRANSACTED, data: new Uint8Array(0) };
+  return pinEntryAnswer(() => entry(request));
 }
 
 /**
