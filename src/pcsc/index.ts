@@ -1,7 +1,11 @@
-/** The PC/SC transport's public door: a slot over the Web Smart Card API, the reader list, typed errors, the part 10 codecs. */
-export { PcscSlot } from './slot';
-export type { PcscSlotOptions, PcscReaderInfo } from './slot';
-export { watchReaderList } from './readers';
+/**
+ * The PC/SC transport's public door: a slot over the Web Smart Card API and the reader list (loaded
+ * on demand: `await loadPcscTransport()`), the typed errors, the API's types. The part 10 codecs
+ * (features.ts, pin-structures.ts) and the state reducer (reader-state.ts) are pure modules of
+ * this folder that the test stand-ins share.
+ */
+export const loadPcscTransport = () => import('./transport');
+export type { PcscSlot, PcscSlotOptions, PcscReaderInfo } from './slot';
 export type { ReaderListWatch } from './readers';
 export {
   PcscError,
@@ -18,10 +22,6 @@ export {
   responseCodeOf,
 } from './errors';
 export type { PcscFailure } from './errors';
-export { CM_IOCTL_GET_FEATURE_REQUEST, Feature, Property, scardCtlCode, decodeFeatures, encodeFeatures, decodeTlvProperties, encodeTlvProperties } from './features';
-export type { FeatureCodes, TlvProperties } from './features';
-export { encodePcscPinVerify, encodePcscPinModify, decodePcscPinVerify, decodePcscPinModify } from './pin-structures';
-export { nextReaderState, stateIn } from './reader-state';
-export type { ReaderState, ReaderEvent } from './reader-state';
 export { PNP_NOTIFICATION } from './web-smart-card';
 export type * from './web-smart-card';
+export type { FeatureCodes } from './features';

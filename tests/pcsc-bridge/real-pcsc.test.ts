@@ -9,7 +9,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Outcome } from '../../src/card';
 import { changePin, checkCard, pinpadSource, resetPin, screenSource, verifyPin, type FlowContext } from '../../src/flows';
-import { CM_IOCTL_GET_FEATURE_REQUEST, PcscSharingViolationError, PcscSlot, type SmartCardContext, type SmartCardResourceManager } from '../../src/pcsc';
+import { PcscSharingViolationError, type SmartCardContext, type SmartCardResourceManager } from '../../src/pcsc';
+import { CM_IOCTL_GET_FEATURE_REQUEST } from '../../src/pcsc/features';
+import { PcscSlot } from '../../src/pcsc/transport';
 import { createCasConsole, createVirtualEcard, type VirtualEcard } from '../../src/sim';
 import { createSmartCardResourceManager } from '../support/web-smart-card/api';
 import { startPyscardBridge, type PyscardBridge } from './pyscard-backend';

@@ -4,7 +4,8 @@
  * PcscSlot on its own context — what the app gets on ChromeOS with the Smart Card Connector.
  */
 import { toHex } from '../../src/ccid';
-import { PcscSlot, type PcscSlotOptions } from '../../src/pcsc';
+import type { PcscSlotOptions } from '../../src/pcsc';
+import { PcscSlot } from '../../src/pcsc/transport';
 import { createVirtualEcard, type VirtualEcard, type VirtualEcardOptions, type VirtualPinpadOptions, type VirtualReader } from '../../src/sim';
 import { createSmartCardResourceManager, type PcscBackend } from './web-smart-card/api';
 import { createSimPcsc, type SimPcsc } from './web-smart-card/sim-backend';

@@ -7,7 +7,8 @@
 import { describe, it, expect } from 'vitest';
 import type { Outcome } from '../../src/card';
 import { activateCard, changePin, checkCard, pinpadSource, screenSource, verifyPin, type FlowContext, type PinSource } from '../../src/flows';
-import { Feature, PcscCardAbsentError, PcscSharingViolationError } from '../../src/pcsc';
+import { PcscCardAbsentError, PcscSharingViolationError } from '../../src/pcsc';
+import { Feature } from '../../src/pcsc/features';
 import { createVirtualEcard, type VirtualEcardOptions, type VirtualPinpadOptions } from '../../src/sim';
 import { runNotice } from '../support/notice';
 import { pcscDesk, type PcscDesk } from '../support/pcsc-desk';
