@@ -96,9 +96,10 @@ export async function removalScenario(desk: RealDesk): Promise<string> {
   const first = createVirtualEcard({ state: 'active', pin: '1234' });
   await inserted(desk, first);
   const slot = await PcscSlot.open(await desk.manager.establishContext(), desk.readerName);
-  const meanwhile = (during: () => Promise<void>): FlowContext => {
+  /** `during(onPad)` happens while the PIN is asked, then the user finishes typing. */
+  const meanwhile = (during: (onPad: boolean) => Promise<void>): FlowContext => {
     const screen = screenSource(async () => {
-      await during();
+      await during(false);
       return '1234';
     });
     if (!slot.pinpad || !desk.pinpad) return { slot, pins: screen, confirmLastTry: async () => true };
@@ -106,7 +107,7 @@ export async function removalScenario(desk: RealDesk): Promise<string> {
     const off = pad.onPrompt((prompt) => {
       if (!prompt) return;
       off();
-      void during().then(() => [...'1234', 'ok'].forEach((key) => pad.press(key as '1')));
+      void during(true).then(() => [...'1234', 'ok'].forEach((key) => pad.press(key as '1')));
     });
     return { slot, pins: pinpadSource(screen), confirmLastTry: async () => true };
   };
@@ -117,9 +118,11 @@ export async function removalScenario(desk: RealDesk): Promise<string> {
   await inserted(desk, first);
   const second = createVirtualEcard({ state: 'active', pin: '1234' });
   const outcomeSwapped = await verifyPin(
-    meanwhile(async () => {
+    meanwhile(async (onPad) => {
       await removed(desk);
-      await desk.insert(second);
+      // pcscd sees the new card on its next poll; the PIN pad's reader only once the entry is over.
+      if (onPad) await desk.insert(second);
+      else await inserted(desk, second);
       await new Promise((resolve) => setTimeout(resolve, 300));
     }),
   );
