@@ -35,6 +35,8 @@ describe.skipIf(!real)('real pcsc-lite through pyscard', () => {
     manager = createSmartCardResourceManager(bridge.backend);
     vpcd = vpcdCard(Number(process.env.VPCD_PORT));
     watcher = await manager.establishContext();
+    // pcscd answers before vpcd's reader is up: wait for it.
+    for (let i = 0; i < 100 && !(await watcher.listReaders()).includes(READER); i++) await new Promise((resolve) => setTimeout(resolve, 100));
     desk = { manager, watcher, readerName: READER, pinpad: null, insert: (card) => vpcd.insert(card), remove: () => vpcd.remove() };
   });
 

@@ -72,6 +72,8 @@ async function waitFor(check, ms, what) {
 
 async function inside() {
   spawnSync('ip', ['link', 'set', 'lo', 'up'], { stdio: 'inherit', env: { ...process.env, PATH } });
+  // No pcscd runs (checked): a socket file left by one that crashed would look like ours starting.
+  rmSync(join(PCSCD_DIR, 'pcscd.comm'), { force: true });
   const conf = mkdtempSync(join(tmpdir(), 'ecard-pcscd-'));
   writeFileSync(
     join(conf, 'vpcd'),
