@@ -38,12 +38,6 @@ import type { SmartCardConnection, SmartCardContext, SmartCardReaderStateOut } f
 export interface PcscSlotOptions {
   /** Numbered trace lines for the diagnostics: operations, lengths and response codes, never data. */
   readonly log?: (line: string) => void;
-  /** After a watch failure other than a gone reader, wait this long before watching again, ms. */
-  readonly rewatchDelayMs?: number;
-  /** The longest one getStatusChange() of the card watch waits, ms (see #startWatch). */
-  readonly watchTimeoutMs?: number;
-  /** How long the queue stays idle before the card watch starts again, ms (see #settled). */
-  readonly watchIdleMs?: number;
 }
 
 /** The reader as PC/SC part 10 describes it; null fields are not known (yet). */
@@ -54,14 +48,17 @@ export interface PcscReaderInfo {
 }
 
 const PROTOCOLS = ['t1', 't0'] as const;
+/** After a watch failure other than a gone reader, wait this long before watching again, ms. */
+const REWATCH_DELAY_MS = 1000;
+/** The longest one getStatusChange() of the card watch waits, ms (see #startWatch). */
+const WATCH_TIMEOUT_MS = 1000;
+/** How long the queue stays idle before the card watch starts again, ms (see #settled). */
+const WATCH_IDLE_MS = 100;
 
 export class PcscSlot {
   readonly readerName: string;
   readonly #context: SmartCardContext;
   readonly #log: (line: string) => void;
-  readonly #rewatchDelayMs: number;
-  readonly #watchTimeoutMs: number;
-  readonly #watchIdleMs: number;
   #lines = 0;
   #connection: SmartCardConnection | null = null;
   /**
@@ -75,7 +72,6 @@ export class PcscSlot {
   #known: ReaderState | null = null;
   #closed = false;
   readonly #cardListeners = new Set<(present: boolean) => void>();
-  readonly #goneListeners = new Set<() => void>();
   /** Settles when the context is free (the last operation or watch is over). */
   #tail: Promise<unknown> = Promise.resolve();
   #pending = 0;
@@ -86,9 +82,6 @@ export class PcscSlot {
     this.#context = context;
     this.readerName = readerName;
     this.#log = options.log ?? (() => undefined);
-    this.#rewatchDelayMs = options.rewatchDelayMs ?? 1000;
-    this.#watchTimeoutMs = options.watchTimeoutMs ?? 1000;
-    this.#watchIdleMs = options.watchIdleMs ?? 100;
   }
 
   /**
@@ -192,19 +185,12 @@ export class PcscSlot {
     };
   }
 
-  /** The reader left the PC/SC stack (unplugged). */
-  onGone(listener: () => void): () => void {
-    this.#goneListeners.add(listener);
-    return () => this.#goneListeners.delete(listener);
-  }
-
   /** Releases the card (reset: nothing verified stays behind) and stops watching. */
   close(): Promise<void> {
     return this.#enqueue('close', async () => {
       this.#closed = true;
       clearTimeout(this.#rewatch);
       this.#cardListeners.clear();
-      this.#goneListeners.clear();
       await this.#dropConnection('reset');
     });
   }
@@ -232,7 +218,7 @@ export class PcscSlot {
     this.#pending--;
     if (this.#pending > 0) return;
     clearTimeout(this.#rewatch);
-    this.#rewatch = setTimeout(() => this.#startWatch(), this.#watchIdleMs);
+    this.#rewatch = setTimeout(() => this.#startWatch(), WATCH_IDLE_MS);
   }
 
   /**
@@ -250,16 +236,16 @@ export class PcscSlot {
     const started = Date.now();
     let again = true;
     this.#tail = this.#context
-      .getStatusChange([stateIn(this.readerName, this.#known)], { signal: abort.signal, timeout: this.#watchTimeoutMs })
+      .getStatusChange([stateIn(this.readerName, this.#known)], { signal: abort.signal, timeout: WATCH_TIMEOUT_MS })
       .then(
         (states) => this.#observe(states),
         (error: unknown) => {
-          if (abort.signal.aborted || Date.now() - started >= this.#watchTimeoutMs) return;
+          if (abort.signal.aborted || Date.now() - started >= WATCH_TIMEOUT_MS) return;
           const typed = pcscError('watch', error);
           this.#trace(`watch failed: ${typed.failure}`);
           again = false;
           if (typed instanceof PcscReaderGoneError) this.#becomeGone();
-          else this.#rewatch = setTimeout(() => this.#startWatch(), this.#rewatchDelayMs);
+          else this.#rewatch = setTimeout(() => this.#startWatch(), REWATCH_DELAY_MS);
         },
       )
       .finally(() => {
@@ -294,8 +280,8 @@ export class PcscSlot {
   #emit(event: ReaderEvent): void {
     this.#trace(event.kind === 'gone' ? 'reader gone' : event.present ? 'card in' : 'card out');
     if (event.kind === 'gone') {
+      // Every later call fails with PcscReaderGoneError (-9 in the flows); the reader list drops the reader.
       this.#atr = null;
-      for (const listener of [...this.#goneListeners]) listener();
       return;
     }
     if (!event.present) {
