@@ -1,11 +1,11 @@
 /**
- * The PC/SC transport's public door: a slot over the Web Smart Card API and the reader list (loaded
- * on demand: `await loadPcscTransport()`), the typed errors, the API's types. The part 10 codecs
- * (features.ts, pin-structures.ts) and the state reducer (reader-state.ts) are pure modules of
- * this folder that the test stand-ins share.
+ * The PC/SC transport's public door: a slot over the Web Smart Card API, the reader list, the typed
+ * errors, the API's types. The part 10 codecs (features.ts, pin-structures.ts) and the state
+ * reducer (reader-state.ts) are pure modules of this folder that the test stand-ins share.
  */
-export const loadPcscTransport = () => import('./transport');
-export type { PcscSlot, PcscSlotOptions, PcscReaderInfo } from './slot';
+export { PcscSlot } from './slot';
+export type { PcscSlotOptions, PcscReaderInfo } from './slot';
+export { watchReaderList } from './readers';
 export type { ReaderListWatch } from './readers';
 export {
   PcscError,

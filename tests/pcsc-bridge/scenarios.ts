@@ -8,8 +8,7 @@
 import { expect } from 'vitest';
 import type { Outcome } from '../../src/card';
 import { changePin, checkCard, pinpadSource, resetPin, screenSource, verifyPin, type FlowContext, type PinSource } from '../../src/flows';
-import { PcscSharingViolationError, type SmartCardContext, type SmartCardResourceManager } from '../../src/pcsc';
-import { PcscSlot } from '../../src/pcsc/transport';
+import { PcscSharingViolationError, PcscSlot, type SmartCardContext, type SmartCardResourceManager } from '../../src/pcsc';
 import { createCasConsole, createVirtualEcard, type VirtualEcard, type VirtualPinpad } from '../../src/sim';
 
 export interface RealDesk {

@@ -4,8 +4,7 @@
  * PcscSlot on its own context — what the app gets on ChromeOS with the Smart Card Connector.
  */
 import { toHex } from '../../src/ccid';
-import type { PcscSlotOptions } from '../../src/pcsc';
-import { PcscSlot } from '../../src/pcsc/transport';
+import { PcscSlot, type PcscSlotOptions } from '../../src/pcsc';
 import { createVirtualEcard, type VirtualEcard, type VirtualEcardOptions, type VirtualPinpadOptions, type VirtualReader } from '../../src/sim';
 import { createSmartCardResourceManager, type PcscBackend } from './web-smart-card/api';
 import { createSimPcsc, type SimPcsc } from './web-smart-card/sim-backend';
