@@ -9,7 +9,8 @@
  *                    (tests/browser-usb/run.ts; on the host and in the QEMU guest)
  * dist-node/ sits inside the repo so that `usb` resolves from its node_modules in the guest too;
  * it carries its own .gitignore. `vitest run --config vite.node.config.ts` runs the cli/ and
- * tests/qemu/ specs (npm run test:cli), and tests/iwa/ (the signed IWA bundle, scripts/build-iwa.mjs).
+ * tests/qemu/ specs (npm run test:cli), tests/iwa/ (the signed IWA bundle, scripts/build-iwa.mjs), and
+ * tests/pcsc-bridge/ (skipped there; `npm run test:pcsc` runs it against a real pcscd).
  */
 import { defineConfig } from 'vitest/config';
 
@@ -42,7 +43,7 @@ export default defineConfig({
     },
   ],
   test: {
-    include: ['cli/**/*.spec.ts', 'tests/qemu/**/*.spec.ts', 'tests/usbip/**/*.spec.ts', 'tests/libccid/**/*.spec.ts', 'tests/iwa/**/*.test.ts', 'tests/browser-usb/**/*.spec.ts'],
+    include: ['cli/**/*.spec.ts', 'tests/qemu/**/*.spec.ts', 'tests/usbip/**/*.spec.ts', 'tests/libccid/**/*.spec.ts', 'tests/iwa/**/*.test.ts', 'tests/browser-usb/**/*.spec.ts', 'tests/pcsc-bridge/**/*.test.ts'],
     environment: 'node',
     testTimeout: 20_000,
   },

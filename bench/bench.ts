@@ -71,8 +71,8 @@ async function transfersPerFlow() {
   const virtual = reader('CardMan3821.txt', true);
   const card = createVirtualEcard({ state: 'blocked' });
   const cas = createCasConsole(card);
-  const { slot, reader: r } = await powered(virtual, card);
-  const ctx: FlowContext = { reader: r, slot, pins: pinpadSource(screenSource(async () => null)), confirmLastTry: async () => true, authority: cas };
+  const { slot } = await powered(virtual, card);
+  const ctx: FlowContext = { slot, pins: pinpadSource(screenSource(async () => null)), confirmLastTry: async () => true, authority: cas };
   const measure = async (name: string, minimumCommands: number, run: () => Promise<unknown>) => {
     const before = virtual.device.transfers.bulkOut + virtual.device.transfers.bulkIn;
     await run();
@@ -134,8 +134,8 @@ async function wireTime() {
 async function heapOverFlows(count: number) {
   const gc = (globalThis as { gc?: () => void }).gc;
   const virtual = reader('CardMan3821.txt', true);
-  const { slot, reader: r } = await powered(virtual, createVirtualEcard({ state: 'active' }));
-  const ctx: FlowContext = { reader: r, slot, pins: screenSource(async () => null), confirmLastTry: async () => true };
+  const { slot } = await powered(virtual, createVirtualEcard({ state: 'active' }));
+  const ctx: FlowContext = { slot, pins: screenSource(async () => null), confirmLastTry: async () => true };
   for (let i = 0; i < 300; i++) await checkCard(ctx); // warm-up: the simulator's bounded records fill up
   gc?.();
   const before = process.memoryUsage().heapUsed;

@@ -3,7 +3,8 @@
  * `npm run build:iwa`: the app as a signed Isolated Web App bundle (dist-iwa/ecard-pin.swbn).
  *
  * 1. vite build into dist-iwa/app, plus /.well-known/manifest.webmanifest (iwa/manifest.template.json)
- *    granting `usb` and `usb-unrestricted` (Chrome lets an IWA claim class 0x0B only with the latter).
+ *    granting `usb` and `usb-unrestricted` (Chrome lets an IWA claim class 0x0B only with the latter)
+ *    and `smart-card` (the Web Smart Card API: the readers of ChromeOS's Smart Card Connector).
  * 2. Pack it into a Web Bundle (wbn, format b2) with relative URLs: Chrome serves them from
  *    isolated-app://<Web Bundle ID>/ (github.com/WICG/isolated-web-apps, Scheme.md).
  * 3. Sign it with an Ed25519 key into an integrity block (wbn-sign). Key: ECARD_IWA_KEY = a PEM file

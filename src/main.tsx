@@ -4,9 +4,12 @@ import { App } from './ui/app';
 import { pageOf } from './ui/about/route';
 import { startOffline } from './offline';
 import { AppPlaceContext, appPlace, ISOLATED_APP_PROTOCOL, type PermissionsPolicyProbe } from './ui/place';
+import type { SmartCardResourceManager } from './pcsc';
 import './ui/app/style.css';
 
 const usb = 'usb' in navigator ? navigator.usb : null;
+/** Web Smart Card API: Isolated Web Apps only (WICG web-smart-card; establishContext() says whether "smart-card" is allowed). */
+const smartCard = (navigator as Navigator & { smartCard?: SmartCardResourceManager }).smartCard ?? null;
 const kiosk = new URLSearchParams(location.search).get('kiosk') === '1';
 // The permissions policy as the browser applies it: Chrome calls it featurePolicy, the spec permissionsPolicy.
 const policies = document as Document & { featurePolicy?: PermissionsPolicyProbe; permissionsPolicy?: PermissionsPolicyProbe };
@@ -24,6 +27,7 @@ if (root) {
       <AppPlaceContext.Provider value={place}>
         <App
           usb={usb}
+          smartCard={smartCard}
           secureContext={window.isSecureContext}
           storage={localStorage}
           kiosk={kiosk}

@@ -167,6 +167,10 @@ const ANSWER_MARGIN_SECONDS = 10;
 /** Room for time extensions the card asks for after the entry, ms. */
 const EXTENSION_ROOM_MS = 60_000;
 
+/** A reader with no firmware quirk known to us. */
+const NO_QUIRK: PinpadQuirk = { reader: '', source: '' };
+const ZERO_PROLOGUE = new Uint8Array(3);
+
 const CONFIRM: Readonly<Record<ConfirmMode, { bConfirmPIN: number; prompts: number }>> = {
   'current-new-confirm': { bConfirmPIN: 0x03, prompts: 3 },
   'new-confirm': { bConfirmPIN: 0x01, prompts: 2 },
@@ -174,15 +178,7 @@ const CONFIRM: Readonly<Record<ConfirmMode, { bConfirmPIN: number; prompts: numb
 
 export function planVerify(request: VerifyPinRequest, reader: PinpadReader): PinEntryPlan {
   const quirk = usablePinpad(reader, 'verify');
-  const digits = checkCommon(request);
-  const messageIndex = request.messageIndex;
-  if (messageIndex !== undefined) checkByte('messageIndex', messageIndex);
-  const template = templateFor(request.apduHeader, digits);
-  const structure = (teoPrologue: Uint8Array): PinVerifyStructure => ({
-    ...commonStructure(request, digits, quirk, teoPrologue, template),
-    numberMessage: quirk.verifyNumberMessage ?? (messageIndex === undefined ? DEFAULT_MESSAGE : 1),
-    msgIndex: messageIndex ?? 0,
-  });
+  const { template, structure } = verifyParts(request, quirk);
   const layout = pinStructureLayout(quirk);
   return {
     operation: 'verify',
@@ -195,6 +191,45 @@ export function planVerify(request: VerifyPinRequest, reader: PinpadReader): Pin
 
 export function planModify(request: ModifyPinRequest, reader: PinpadReader): PinEntryPlan {
   const quirk = usablePinpad(reader, 'modify');
+  const { template, structure, prompts } = modifyParts(request, quirk);
+  const layout = pinStructureLayout(quirk);
+  return {
+    operation: 'modify',
+    template,
+    encode: (teoPrologue) => encodePinModify(structure(teoPrologue), layout),
+    timing: pinEntryTiming(request.timeoutSeconds, prompts),
+    settleMs: quirk.settleMs ?? 0,
+  };
+}
+
+/**
+ * The PIN_VERIFY structure of `request` for a reader driven by someone else's driver (PC/SC part 10
+ * through pcsc-lite: libccid applies its own firmware fixes and writes bTeoPrologue itself), so
+ * with no quirk row and a zero prologue. Same checks and field choices as planVerify.
+ */
+export function pinVerifyStructure(request: VerifyPinRequest): PinVerifyStructure {
+  return verifyParts(request, NO_QUIRK).structure(ZERO_PROLOGUE);
+}
+
+/** The PIN_MODIFY structure of `request` for a reader driven by someone else's driver (as pinVerifyStructure). */
+export function pinModifyStructure(request: ModifyPinRequest): PinModifyStructure {
+  return modifyParts(request, NO_QUIRK).structure(ZERO_PROLOGUE);
+}
+
+function verifyParts(request: VerifyPinRequest, quirk: PinpadQuirk) {
+  const digits = checkCommon(request);
+  const messageIndex = request.messageIndex;
+  if (messageIndex !== undefined) checkByte('messageIndex', messageIndex);
+  const template = templateFor(request.apduHeader, digits);
+  const structure = (teoPrologue: Uint8Array): PinVerifyStructure => ({
+    ...commonStructure(request, digits, quirk, teoPrologue, template),
+    numberMessage: quirk.verifyNumberMessage ?? (messageIndex === undefined ? DEFAULT_MESSAGE : 1),
+    msgIndex: messageIndex ?? 0,
+  });
+  return { template, structure };
+}
+
+function modifyParts(request: ModifyPinRequest, quirk: PinpadQuirk) {
   const digits = checkCommon(request);
   const confirm = CONFIRM[request.confirm];
   if (!confirm) throw new PinPadRequestError(`confirm must be current-new-confirm or new-confirm, got ${String(request.confirm)}`);
@@ -214,14 +249,7 @@ export function planModify(request: ModifyPinRequest, reader: PinpadReader): Pin
     numberMessage: quirk.modifyNumberMessage ?? (threeIndexes ? 3 : confirm.prompts),
     msgIndexes: [indexes[0] ?? 0, indexes[1] ?? 0, indexes[2] ?? 0],
   });
-  const layout = pinStructureLayout(quirk);
-  return {
-    operation: 'modify',
-    template,
-    encode: (teoPrologue) => encodePinModify(structure(teoPrologue), layout),
-    timing: pinEntryTiming(request.timeoutSeconds, confirm.prompts),
-    settleMs: quirk.settleMs ?? 0,
-  };
+  return { template, structure, prompts: confirm.prompts };
 }
 
 /**

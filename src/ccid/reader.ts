@@ -77,7 +77,18 @@ export class CcidReader {
     this.#pollIntervalMs = pollIntervalMs;
     this.slots = Array.from(
       { length: this.ccid.descriptor.slotCount },
-      (_, i) => new CcidSlot(transport, this.ccid.descriptor, rates, i, (atr) => this.#emit('cardpower', { slot: i, atr })),
+      (_, i) =>
+        new CcidSlot(
+          transport,
+          this.ccid.descriptor,
+          rates,
+          i,
+          (listener) =>
+            this.on('slotchange', (change) => {
+              if (change.slot === i) listener(change.present);
+            }),
+          (atr) => this.#emit('cardpower', { slot: i, atr }),
+        ),
     );
     transport.onInterrupt((message) => this.#onInterrupt(message));
     transport.onDisconnect((error) => {

@@ -21,6 +21,9 @@ const POWER_SELECT: Readonly<Record<Voltage | 'auto', number>> = { auto: 0, '5.0
 const CLASS_ORDER: readonly Voltage[] = ['1.8V', '3.0V', '5.0V'];
 /** Offset of bPowerSelect in PC_to_RDR_IccPowerOn: a reader names it when it refuses a voltage. */
 const POWER_SELECT_OFFSET = 7;
+/** Subscribes to this slot's card insertions (true) and removals (false); returns the unsubscribe. */
+export type CardChangeWatch = (listener: (present: boolean) => void) => () => void;
+
 /** What a reader answers for an empty slot: ICC_MUTE with bmICCStatus 2 (CCID 1.1 §6.2.6). */
 const NO_CARD = { bError: 0xfe, iccStatus: 2 } as const;
 /** bError ICC_CLASS_NOT_SUPPORTED. */
@@ -41,12 +44,14 @@ export class CcidSlot {
   /** The reader told us the card left; cleared by the next power-on. */
   #removed = false;
   #queue: Promise<unknown> = Promise.resolve();
+  readonly #watch: CardChangeWatch;
 
   constructor(
     transport: CcidTransport,
     descriptor: CcidClassDescriptor,
     dataRates: readonly number[],
     index: number,
+    watch: CardChangeWatch,
     onAtr: AtrListener = () => undefined,
   ) {
     this.#transport = transport;
@@ -54,6 +59,17 @@ export class CcidSlot {
     this.#dataRates = dataRates;
     this.index = index;
     this.#onAtr = onAtr;
+    this.#watch = watch;
+  }
+
+  /** The reader announces a PIN pad for PIN verification (bPINSupport bit 0, CCID 1.1 §5.1). */
+  get pinpad(): boolean {
+    return this.#descriptor.pinVerify;
+  }
+
+  /** The reader's slot-change notifications for this slot (interrupt endpoint, or polling without one). */
+  onCardChange(listener: (present: boolean) => void): () => void {
+    return this.#watch(listener);
   }
 
   /** Protocol, speed and the notes of how they were agreed, after a successful power-on. */

@@ -11,15 +11,15 @@ import {
   PinEntryCancelledError,
   PinEntryTimeoutError,
   PinPadRefusalError,
-  type CcidReader,
-  type CcidSlot,
 } from '../ccid';
 import { outcomeForStatusWord, outcomeOf, type CardOperation, type Outcome, type UnblockAuthority } from '../card';
+import { PcscCardAbsentError, PcscReaderGoneError } from '../pcsc';
+import type { CardSlot } from './card-slot';
 import { PinEntryAbandonedError, ScreenPinsDifferError, type PinSource } from './pin-source';
 
 export interface FlowContext {
-  readonly reader: CcidReader;
-  readonly slot: CcidSlot;
+  /** The reader's slot, over either transport (card-slot.ts). */
+  readonly slot: CardSlot;
   readonly pins: PinSource;
   /** Asked when one try is left, before the PIN is asked for; true to go on. */
   readonly confirmLastTry: () => Promise<boolean>;
@@ -52,7 +52,7 @@ export interface Machine<S extends string, M> {
 const MAX_TRANSITIONS = 32;
 
 export async function runMachine<S extends string, M>(machine: Machine<S, M>, ctx: FlowContext): Promise<Outcome> {
-  const watch = watchSlot(ctx.reader, ctx.slot.index);
+  const watch = watchSlot(ctx.slot);
   const memo = machine.memo();
   let state: S = machine.start;
   try {
@@ -73,10 +73,10 @@ export async function runMachine<S extends string, M>(machine: Machine<S, M>, ct
   }
 }
 
-/** The driver errors a provider can meet mid-flow, as outcomes with their official codes. */
+/** The transport errors a provider can meet mid-flow (CCID or PC/SC), as outcomes with their official codes. */
 function outcomeOfError(operation: CardOperation, error: unknown): Outcome {
-  if (error instanceof CardAbsentError) return outcomeOf('no-card');
-  if (error instanceof DeviceDisconnectedError) return outcomeOf('reader-not-connected');
+  if (error instanceof CardAbsentError || error instanceof PcscCardAbsentError) return outcomeOf('no-card');
+  if (error instanceof DeviceDisconnectedError || error instanceof PcscReaderGoneError) return outcomeOf('reader-not-connected');
   if (error instanceof CcidTimeoutError) return outcomeOf('timeout');
   // PIN pad refusals (PC/SC part 10 §2.5.2/§2.5.3) and the screen's own: nothing reached the card.
   if (error instanceof PinPadRefusalError) return outcomeForStatusWord(operation, error.statusWord);
@@ -89,13 +89,12 @@ function outcomeOfError(operation: CardOperation, error: unknown): Outcome {
 }
 
 /** Removal during a flow ends it: -8 when the slot stays empty, -61 when another card came in. */
-function watchSlot(reader: CcidReader, slot: number) {
+function watchSlot(slot: CardSlot) {
   let removed = false;
   let present = true;
-  const stop = reader.on('slotchange', (change) => {
-    if (change.slot !== slot) return;
-    if (!change.present) removed = true;
-    present = change.present;
+  const stop = slot.onCardChange((now) => {
+    if (!now) removed = true;
+    present = now;
   });
   return {
     stop,

@@ -3,8 +3,9 @@
  * keypad (readers without one). Flows use both the same way: one call per card command, made only
  * after the user was asked, and never repeated by the source.
  */
-import { PinPadUnavailableError, type CcidSlot } from '../ccid';
+import { PinPadUnavailableError } from '../ccid';
 import { buildCommandApdu, encodePin, headerOf } from '../card';
+import type { CardSlot } from './card-slot';
 
 /** What the terminal / keypad asks for, in the order of the official prompts (ecard.md). */
 export type PinPrompt = 'pin' | 'transport' | 'reset' | 'current' | 'new' | 'confirm';
@@ -18,7 +19,7 @@ export type PinCommand =
 export interface PinSource {
   readonly kind: 'pinpad' | 'screen';
   /** Asks the user for the PIN(s) of `command`, sends it once, returns the card's response APDU. */
-  send(slot: CcidSlot, command: PinCommand): Promise<Uint8Array>;
+  send(slot: CardSlot, command: PinCommand): Promise<Uint8Array>;
 }
 
 /** The user closed the on-screen keypad: nothing was sent. */
@@ -61,7 +62,7 @@ export function pinpadSource(fallback: PinSource): PinSource {
   };
 }
 
-function sendOnPinpad(slot: CcidSlot, command: PinCommand): Promise<Uint8Array> {
+function sendOnPinpad(slot: CardSlot, command: PinCommand): Promise<Uint8Array> {
   const timeoutSeconds = PINPAD_TIMEOUT_SECONDS;
   switch (command.kind) {
     case 'verify':
@@ -97,7 +98,7 @@ function sendOnPinpad(slot: CcidSlot, command: PinCommand): Promise<Uint8Array> 
 }
 
 /** Builds the command from PIN parts, sends it once, and overwrites every PIN byte it held. */
-async function sendOnce(slot: CcidSlot, command: Parameters<typeof headerOf>[0], parts: Uint8Array[]): Promise<Uint8Array> {
+async function sendOnce(slot: CardSlot, command: Parameters<typeof headerOf>[0], parts: Uint8Array[]): Promise<Uint8Array> {
   const data = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts) {

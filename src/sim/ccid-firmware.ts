@@ -288,7 +288,9 @@ export class CcidFirmware implements UsbFunction {
     // T=1 protocol data byte 1, bmTCCKST1: bit 0 set = CRC (CCID 1.1 §6.1.7).
     const crc = ((s.parameters[1] ?? 0) & 0x01) !== 0;
     const t1Edc = descriptor.exchangeLevel === 'tpdu' && s.protocol === 1 ? (crc ? 'crc' : 'lrc') : null;
-    const entry = pinpad.secure({ data, pinSupport: descriptor.bPINSupport, t1Edc, exchange: (bytes) => link.exchange(card, bytes) });
+    // A card taken out while the user types is not there when the reader sends the APDU: no answer (ICC_MUTE).
+    const exchange = (bytes: Uint8Array) => (s.card === card && s.powered ? link.exchange(card, bytes) : null);
+    const entry = pinpad.secure({ data, pinSupport: descriptor.bPINSupport, t1Edc, exchange });
     s.busy = { seq, answers: 'DataBlock', deaf: false, cancel: entry.abort };
     void entry.answer.then((answer) => {
       if (s.busy?.seq !== seq) return; // aborted meanwhile

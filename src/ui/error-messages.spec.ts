@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as ccid from '../ccid';
+import * as pcsc from '../pcsc';
 import { messageFor } from './error-messages';
 import { en } from './i18n/en';
 import { ro } from './i18n/ro';
@@ -71,5 +72,26 @@ describe('every driver error has a plain-language message in Romanian and Englis
   it('a chooser closed without a reader is not an error of the reader', () => {
     expect(messageFor(new DOMException('No device selected.', 'NotFoundError'))).toBe('errCancelled');
     expect(messageFor(new Error('anything else'))).toBe('errUnknown');
+  });
+});
+
+describe('every PC/SC error has a plain-language message in Romanian and English', () => {
+  const PCSC_CLASSES = Object.entries(pcsc as Record<string, unknown>).flatMap(([name, value]) => (isErrorClass(value) ? [[name, value] as [string, ErrorClass]] : []));
+
+  it('finds the PC/SC error classes', () => {
+    expect(PCSC_CLASSES.map(([name]) => name)).toEqual(expect.arrayContaining(['PcscSharingViolationError', 'PcscReaderGoneError', 'PcscPermissionError']));
+  });
+
+  it.each(PCSC_CLASSES)('%s → a message, never "unexpected"', (_name, type) => {
+    const key = messageFor(instanceOf(type));
+    expect(key).not.toBe('errUnknown');
+    expect(ro[key].length).toBeGreaterThan(20);
+    expect(en[key].length).toBeGreaterThan(20);
+  });
+
+  it('"sharing-violation" says another program holds the reader', () => {
+    const key = messageFor(pcsc.pcscError('connect', Object.assign(new DOMException('x', 'SmartCardError'), { responseCode: 'sharing-violation' })));
+    expect(ro[key]).toContain('Alt program folosește acum cititorul');
+    expect(en[key]).toContain('Another program is using the reader');
   });
 });

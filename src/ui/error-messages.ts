@@ -25,6 +25,17 @@ import {
   UnsupportedReaderError,
   UsbTransferError,
 } from '../ccid';
+import {
+  PcscCardAbsentError,
+  PcscCardResetError,
+  PcscCardUnusableError,
+  PcscError,
+  PcscPermissionError,
+  PcscPinEntryError,
+  PcscReaderGoneError,
+  PcscServiceError,
+  PcscSharingViolationError,
+} from '../pcsc';
 import type { MessageKey } from './i18n';
 import type { AppPlace } from './place';
 
@@ -50,6 +61,16 @@ const BY_CLASS: readonly [abstract new (...args: never[]) => Error, MessageKey][
   [ReaderProtocolError, 'errReaderProtocol'],
   [MalformedDataError, 'errReaderProtocol'],
   [CcidCommandError, 'errReader'],
+  // PC/SC (the Web Smart Card API): the platform's response codes, src/pcsc/errors.ts.
+  [PcscSharingViolationError, 'errPcscSharing'],
+  [PcscCardAbsentError, 'errCardAbsent'],
+  [PcscCardResetError, 'errPcscCardReset'],
+  [PcscCardUnusableError, 'errCardProtocol'],
+  [PcscReaderGoneError, 'errPcscReaderGone'],
+  [PcscServiceError, 'errPcscService'],
+  [PcscPermissionError, 'errPcscPermission'],
+  [PcscPinEntryError, 'errPcscPinEntry'],
+  [PcscError, 'errPcscCommand'],
 ];
 
 /** The protected class is explained by where the app runs: a page cannot, an IWA needs the permission. */

@@ -33,7 +33,6 @@ async function setUp(card: Parameters<typeof startDeviceControl>[0][number]['car
   const reader = await CcidReader.open(virtual.device);
   const slot = reader.slots[0]!;
   const context: FlowContext = {
-    reader,
     slot,
     pins: pinpadSource(screenSource(async () => null)),
     confirmLastTry: async () => true,

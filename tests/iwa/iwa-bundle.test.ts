@@ -94,13 +94,14 @@ describe('inner web bundle', () => {
     expect(bundle.urls.filter((url) => url.endsWith('.map'))).toEqual([]);
   });
 
-  it('has a manifest granting usb and usb-unrestricted, starting at / standalone', () => {
+  it('has a manifest granting usb, usb-unrestricted and smart-card, starting at / standalone', () => {
     const manifest = JSON.parse(text(MANIFEST_PATH)) as Record<string, unknown>;
     expect(bundle.getResponse(MANIFEST_PATH).headers['content-type']).toBe('application/manifest+json');
     expect(manifest).toMatchObject({ name: 'eCard PIN', short_name: 'eCard PIN', version: '0.1.0', start_url: '/', display: 'standalone' });
     expect(manifest.permissions_policy).toMatchObject({
       usb: ['self'],
       'usb-unrestricted': ['self'],
+      'smart-card': ['self'],
       'cross-origin-isolated': ['self'],
     });
     const icons = manifest.icons as { src: string }[];

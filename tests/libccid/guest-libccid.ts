@@ -20,9 +20,10 @@ import { startUsbipServer, type ExportedReader, type UsbipServer } from '../usbi
 import { attachReader, detachReader, waitUntilGone, type GuestAttachment } from '../usbip/guest-usbip';
 import { startUsbmon } from '../usbip/guest-usbmon';
 import { bulkTraffic } from '../qemu/usbmon-pcap.mjs';
-import { STATE, scardName, startPcscBridge } from '../pcsc-bridge/client';
+import { startPyscardBridge } from '../pcsc-bridge/pyscard-backend';
+import { DISPOSITION, STATE } from '../support/web-smart-card/pcsc-codes';
 import { keepNfcDriverAway, startPcscd, startUdevd } from '../pcsc-bridge/guest-pcscd';
-import { openPcscClient, type Connection, type PcscClient } from '../pcsc-bridge/pcsc';
+import { openPcscClient, scardName, type Connection, type PcscClient } from '../pcsc-bridge/pcsc';
 import { parseLibccidInfoPlist } from './info-plist';
 import { NOTICE_READERS, planReaders, type ReaderCase } from './plan';
 import { differingFields, pcscStructureFor, secureFields } from './secure-fields';
@@ -199,8 +200,8 @@ async function ourFault(server: UsbipServer, c: ReaderCase, fault: FaultKind): P
 async function libccidFault(pcsc: PcscClient, server: UsbipServer, c: ReaderCase, fault: FaultKind): Promise<string> {
   let p = await plug(server, c);
   const send = (connection: Connection) => async (apdu: Uint8Array) => {
-    const answer = await pcsc.tryCall('SCardTransmit', { card: connection.card, protocol: connection.protocol, data: toHex(apdu, '') });
-    if (answer.rc !== 0) throw new Error(scardName(answer.rc));
+    const answer = await pcsc.transmitCode(connection, apdu);
+    if (answer.code !== 0) throw new Error(scardName(answer.code));
     return answer.data;
   };
   /** Connects afresh and sends one APDU: what a user of pcscd gets now. */
@@ -219,7 +220,7 @@ async function libccidFault(pcsc: PcscClient, server: UsbipServer, c: ReaderCase
     check(sw((await pcsc.transmit(conn, selectEcardApdu())).data) === '9000', 'SELECT before the fault');
     armFault(p.exported, fault, LIBCCID_T1_TIMEOUT_MS);
     const during = await outcomeOf(send(conn));
-    await pcsc.tryCall('SCardDisconnect', { card: conn.card, disposition: 1 });
+    await pcsc.disconnect(conn, DISPOSITION.reset);
     let after: string;
     if (fault === 'vanish') {
       await pcsc.waitForNoReader((n) => n.includes(`(${p.serial})`));
@@ -411,14 +412,14 @@ async function pinpadScript(pcsc: PcscClient, conn: Connection, p: Plugged, file
   const done: string[] = [`features ${tlv}`];
   p.reader.pinpad?.enter(NEW_PIN);
   const verified = await pcsc.control(conn, verifyCode, pcscStructureFor(ours.verify.subarray(10), 1));
-  check(sw(verified.data) === '9000', `VERIFY_PIN_DIRECT: ${sw(verified.data)}`);
+  check(sw(verified) === '9000', `VERIFY_PIN_DIRECT: ${sw(verified)}`);
   done.push('verify 9000');
   compareSecure('verify', file, ours.verify, secureMessages(p.exported).at(-1));
   if (modifyCode !== undefined && ours.change) {
     for (const d of [NEW_PIN, HOLDER_PIN, HOLDER_PIN]) p.reader.pinpad?.enter(d);
     const indexes = modifyIndexCount(ours.change);
     const modified = await pcsc.control(conn, modifyCode, pcscStructureFor(ours.change.subarray(10), indexes));
-    check(sw(modified.data) === '9000', `MODIFY_PIN_DIRECT: ${sw(modified.data)}`);
+    check(sw(modified) === '9000', `MODIFY_PIN_DIRECT: ${sw(modified)}`);
     done.push('change 9000');
     compareSecure('change', file, ours.change, secureMessages(p.exported).at(-1));
   }
@@ -450,16 +451,16 @@ async function chainingScript(pcsc: PcscClient, p: Plugged, c: ReaderCase, reade
   const outcomes: string[] = [];
   for (const [apdu, allowed] of cases) {
     const before = apdusReceived(card).length;
-    const answer = await pcsc.tryCall('SCardTransmit', { card: conn.card, protocol: conn.protocol, data: toHex(apdu, '') });
+    const answer = await pcsc.transmitCode(conn, apdu);
     const received = apdusReceived(card).slice(before).map((a) => toHex(a, ''));
     if (allowed) {
-      check(answer.rc === 0, `${apdu.length} bytes: ${scardName(answer.rc)}`);
+      check(answer.code === 0, `${apdu.length} bytes: ${scardName(answer.code)}`);
       check(received.includes(toHex(apdu, '')), `the card did not receive the ${apdu.length}-byte APDU whole (got ${received.map((r) => r.length / 2).join(', ') || 'nothing'})`);
       outcomes.push(`${apdu.length} bytes → ${sw(answer.data)}`);
     } else {
       // Beyond what the reader takes: libccid must refuse it without sending a byte of it.
-      check(answer.rc !== 0 && received.length === 0, `${apdu.length} bytes on a reader that cannot take them: ${scardName(answer.rc)}, card got ${received.length} APDUs`);
-      outcomes.push(`${apdu.length} bytes refused by libccid (${scardName(answer.rc)}), nothing sent`);
+      check(answer.code !== 0 && received.length === 0, `${apdu.length} bytes on a reader that cannot take them: ${scardName(answer.code)}, card got ${received.length} APDUs`);
+      outcomes.push(`${apdu.length} bytes refused by libccid (${scardName(answer.code)}), nothing sent`);
     }
   }
   await pcsc.disconnect(conn);
@@ -482,7 +483,7 @@ async function swapCard(pcsc: PcscClient, p: Plugged, readerName: string, insert
   const back = pcsc.waitForState(readerName, STATE.present);
   insert();
   await back;
-  await pcsc.tryCall('SCardDisconnect', { card: holding.card, disposition: 0 });
+  await pcsc.disconnect(holding);
 }
 
 /** Notice steps 1–8 on the PIN pad through libccid, with the reset structure our driver sent. */
@@ -503,11 +504,11 @@ async function resetScript(pcsc: PcscClient, p: Plugged, file: string, readerNam
   check(verifyCode !== undefined && modifyCode !== undefined, 'FEATURE_VERIFY_PIN_DIRECT and FEATURE_MODIFY_PIN_DIRECT');
   p.reader.pinpad?.enter(RESET_PIN);
   const reset = await pcsc.control(conn, verifyCode, pcscStructureFor(ours.reset.subarray(10), 1));
-  check(sw(reset.data) === '9000', `reset: ${sw(reset.data)}`);
+  check(sw(reset) === '9000', `reset: ${sw(reset)}`);
   compareSecure('reset', file, ours.reset, secureMessages(p.exported).at(-1));
   for (const d of [RESET_PIN, CHOSEN_PIN, CHOSEN_PIN]) p.reader.pinpad?.enter(d);
   const changed = await pcsc.control(conn, modifyCode, pcscStructureFor(ours.change.subarray(10), modifyIndexCount(ours.change)));
-  check(sw(changed.data) === '9000', `change after reset: ${sw(changed.data)}`);
+  check(sw(changed) === '9000', `change after reset: ${sw(changed)}`);
   check(card.card.hasPin(CHOSEN_PIN) && card.card.triesLeft() === 5, `ledger: PIN is the chosen one, 5 tries (got ${card.card.triesLeft()})`);
   await pcsc.disconnect(conn);
   return `ledger ${card.card.ledger.map((t) => `${t.ins.toString(16)}:${t.ok ? 'ok' : 'wrong'}:${t.triesLeftAfter}`).join(' ')}`;
@@ -559,8 +560,8 @@ async function main(): Promise<void> {
       .filter((line) => !/winscard_svc|winscard_msg|RFWaitForReaderInit|ContextThread|MSGFunctionDemarshall/.test(line))
       .slice(only ? -600 : -40)
       .map((line) => `pcscd| ${line}`);
-  const bridge = await startPcscBridge();
-  const pcsc = await openPcscClient(bridge);
+  const bridge = startPyscardBridge();
+  const pcsc = await openPcscClient(bridge.backend);
   try {
     for (const file of PEER_READERS) {
       const c = byFile(file);

@@ -1,161 +1,149 @@
-#!/usr/bin/env python3
-"""The PC/SC API of the machine's pcsc-lite, one call per JSON line (tests only).
+#!/usr/bin/python3
+"""pcsc-lite for Node tests: one JSON object per line on stdin (a request), one per line on stdout
+(its answer, same "id"), each request one winscard call through python3-pyscard.
 
-Why pyscard: Debian ships and maintains python3-pyscard (2.0.5 in bookworm); its smartcard.scard
-module is a thin wrapper of libpcsclite's C API (SCardEstablishContext, SCardTransmit, SCardControl,
-...), so no native Node addon has to be built for the guest.
+Why pyscard: Debian ships and maintains it (python3-pyscard), it is a thin SWIG layer whose
+functions are pcsc-lite's SCard* calls one for one (SCardGetStatusChange with the event count in
+the high word, SCardControl, SCardCancel, transactions), and nothing has to be compiled: the Node
+PC/SC addons (pcsclite, @pokusew/pcsclite) need node-gyp and pcsc-lite headers, and hide
+SCardGetStatusChange / SCardControl behind their own event model.
 
-Protocol (stdin → stdout, UTF-8, one JSON object per line):
-  request  {"id": 7, "call": "SCardTransmit", "args": {"card": 1, "protocol": 2, "data": "00A40400"}}
-  answer   {"id": 7, "rc": 0, "result": {"data": "9000"}, "ms": 12.4}
-Byte strings are hex. Handles (contexts, cards) are small integers. Each request runs on its own
-thread, so a blocking SCardGetStatusChange can be cancelled (SCardCancel) by a later request, as
-pcsc-lite allows; answers come back as the calls end.
+Requests run on worker threads so that a blocking SCardGetStatusChange or a PIN pad SCardControl
+does not hold up the others (SCardCancel in particular). Answers carry pcsc-lite's RESPONSECODE as
+an unsigned number; bytes go as hex. Nothing is logged: APDUs may carry a PIN typed on the screen.
+
+  {"id": 1, "op": "establish"}                      -> {"id": 1, "code": 0, "context": 123}
+  {"id": 2, "op": "connect", "context": 123, "reader": "...", "share": 1, "protocols": 3}
+                                                    -> {"id": 2, "code": 0, "handle": 456, "protocol": 2}
 """
 import json
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from smartcard import scard
 
-_write_lock = threading.Lock()
-_handles = {}
-_next_handle = [0]
+OUT = threading.Lock()
 
 
-def _keep(value):
-    with _write_lock:
-        _next_handle[0] += 1
-        _handles[_next_handle[0]] = value
-        return _next_handle[0]
+def u32(code):
+    return code & 0xFFFFFFFF
 
 
-def _get(handle):
-    return _handles[int(handle)]
+def unhex(text):
+    return list(bytes.fromhex(text))
 
 
-def _hex(values):
-    return bytes(values).hex().upper()
+def hexed(data):
+    return bytes(data or []).hex()
 
 
-def _bytes(text):
-    return list(bytes.fromhex(text or ""))
+def establish(_):
+    code, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    return {"code": u32(code), "context": context}
 
 
-def establish_context(args):
-    rc, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
-    return rc, {"context": _keep(context) if rc == scard.SCARD_S_SUCCESS else None}
+def release(r):
+    return {"code": u32(scard.SCardReleaseContext(r["context"]))}
 
 
-def release_context(args):
-    return scard.SCardReleaseContext(_get(args["context"])), {}
+def list_readers(r):
+    code, readers = scard.SCardListReaders(r["context"], [])
+    return {"code": u32(code), "readers": list(readers or [])}
 
 
-def list_readers(args):
-    rc, readers = scard.SCardListReaders(_get(args["context"]), [])
-    return rc, {"readers": list(readers) if rc == scard.SCARD_S_SUCCESS else []}
+def status_change(r):
+    states = [(s["reader"], s["currentState"]) for s in r["states"]]
+    code, out = scard.SCardGetStatusChange(r["context"], r["timeout"], states)
+    return {
+        "code": u32(code),
+        "states": [{"reader": s[0], "eventState": u32(s[1]), "atr": hexed(s[2])} for s in (out or [])],
+    }
 
 
-def get_status_change(args):
-    states = [(s["reader"], int(s["currentState"])) for s in args["states"]]
-    rc, new_states = scard.SCardGetStatusChange(_get(args["context"]), int(args["timeoutMs"]), states)
-    out = []
-    if rc == scard.SCARD_S_SUCCESS:
-        for reader, event_state, atr in new_states:
-            out.append({"reader": reader, "eventState": int(event_state), "atr": _hex(atr)})
-    return rc, {"states": out}
+def cancel(r):
+    return {"code": u32(scard.SCardCancel(r["context"]))}
 
 
-def cancel(args):
-    return scard.SCardCancel(_get(args["context"])), {}
+def connect(r):
+    code, handle, protocol = scard.SCardConnect(r["context"], r["reader"], r["share"], r["protocols"])
+    return {"code": u32(code), "handle": handle, "protocol": protocol}
 
 
-def connect(args):
-    rc, card, protocol = scard.SCardConnect(
-        _get(args["context"]), args["reader"], int(args["shareMode"]), int(args["preferredProtocols"])
-    )
-    ok = rc == scard.SCARD_S_SUCCESS
-    return rc, {"card": _keep(card) if ok else None, "protocol": int(protocol) if ok else 0}
+def disconnect(r):
+    return {"code": u32(scard.SCardDisconnect(r["handle"], r["disposition"]))}
 
 
-def reconnect(args):
-    rc, protocol = scard.SCardReconnect(
-        _get(args["card"]), int(args["shareMode"]), int(args["preferredProtocols"]), int(args["initialization"])
-    )
-    return rc, {"protocol": int(protocol)}
+def transmit(r):
+    code, data = scard.SCardTransmit(r["handle"], r["protocol"], unhex(r["data"]))
+    return {"code": u32(code), "data": hexed(data)}
 
 
-def disconnect(args):
-    return scard.SCardDisconnect(_get(args["card"]), int(args["disposition"])), {}
+def control(r):
+    code, data = scard.SCardControl(r["handle"], r["controlCode"], unhex(r["data"]))
+    return {"code": u32(code), "data": hexed(data)}
 
 
-def status(args):
-    rc, reader, state, protocol, atr = scard.SCardStatus(_get(args["card"]))
-    return rc, {"reader": reader, "state": int(state), "protocol": int(protocol), "atr": _hex(atr)}
+def status(r):
+    code, reader, state, protocol, atr = scard.SCardStatus(r["handle"])
+    return {"code": u32(code), "reader": reader or "", "state": u32(state or 0), "protocol": protocol or 0, "atr": hexed(atr)}
 
 
-def transmit(args):
-    pci = scard.SCARD_PCI_T1 if int(args["protocol"]) == scard.SCARD_PROTOCOL_T1 else scard.SCARD_PCI_T0
-    rc, response = scard.SCardTransmit(_get(args["card"]), pci, _bytes(args["data"]))
-    return rc, {"data": _hex(response) if rc == scard.SCARD_S_SUCCESS else ""}
+def get_attrib(r):
+    code, data = scard.SCardGetAttrib(r["handle"], r["tag"])
+    return {"code": u32(code), "data": hexed(data)}
 
 
-def control(args):
-    rc, response = scard.SCardControl(_get(args["card"]), int(args["code"]), _bytes(args["data"]))
-    return rc, {"data": _hex(response) if rc == scard.SCARD_S_SUCCESS else ""}
+def set_attrib(r):
+    return {"code": u32(scard.SCardSetAttrib(r["handle"], r["tag"], unhex(r["data"])))}
 
 
-def get_attrib(args):
-    rc, value = scard.SCardGetAttrib(_get(args["card"]), int(args["attribute"]))
-    return rc, {"data": _hex(value) if rc == scard.SCARD_S_SUCCESS else ""}
+def begin(r):
+    return {"code": u32(scard.SCardBeginTransaction(r["handle"]))}
 
 
-def begin_transaction(args):
-    return scard.SCardBeginTransaction(_get(args["card"])), {}
+def end(r):
+    return {"code": u32(scard.SCardEndTransaction(r["handle"], r["disposition"]))}
 
 
-def end_transaction(args):
-    return scard.SCardEndTransaction(_get(args["card"]), int(args["disposition"])), {}
-
-
-CALLS = {
-    "SCardEstablishContext": establish_context,
-    "SCardReleaseContext": release_context,
-    "SCardListReaders": list_readers,
-    "SCardGetStatusChange": get_status_change,
-    "SCardCancel": cancel,
-    "SCardConnect": connect,
-    "SCardReconnect": reconnect,
-    "SCardDisconnect": disconnect,
-    "SCardStatus": status,
-    "SCardTransmit": transmit,
-    "SCardControl": control,
-    "SCardGetAttrib": get_attrib,
-    "SCardBeginTransaction": begin_transaction,
-    "SCardEndTransaction": end_transaction,
+OPS = {
+    "establish": establish,
+    "release": release,
+    "listReaders": list_readers,
+    "getStatusChange": status_change,
+    "cancel": cancel,
+    "connect": connect,
+    "disconnect": disconnect,
+    "transmit": transmit,
+    "control": control,
+    "status": status,
+    "getAttrib": get_attrib,
+    "setAttrib": set_attrib,
+    "beginTransaction": begin,
+    "endTransaction": end,
 }
 
 
 def answer(request):
     started = time.perf_counter()
     try:
-        rc, result = CALLS[request["call"]](request.get("args", {}))
-        reply = {"id": request["id"], "rc": rc & 0xFFFFFFFF, "result": result}
-    except Exception as error:  # a bad request, not a PC/SC error: report it to the caller
-        reply = {"id": request.get("id"), "error": f"{type(error).__name__}: {error}"}
+        reply = OPS[request["op"]](request)
+    except Exception as error:  # the op name only: arguments may hold a PIN
+        reply = {"error": f"{request.get('op')}: {type(error).__name__}"}
+    reply["id"] = request.get("id")
+    # How long pcsc-lite took (the peer table compares drivers without this bridge's own costs).
     reply["ms"] = round((time.perf_counter() - started) * 1000, 3)
-    with _write_lock:
+    with OUT:
         sys.stdout.write(json.dumps(reply) + "\n")
         sys.stdout.flush()
 
 
 def main():
-    sys.stdout.write(json.dumps({"ready": True}) + "\n")
-    sys.stdout.flush()
-    for line in sys.stdin:
-        if line.strip():
-            threading.Thread(target=answer, args=(json.loads(line),), daemon=True).start()
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        for line in sys.stdin:
+            if line.strip():
+                pool.submit(answer, json.loads(line))
 
 
 if __name__ == "__main__":

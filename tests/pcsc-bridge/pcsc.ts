@@ -1,35 +1,44 @@
 /**
- * A small PC/SC client over the bridge for the real-stack suites: one context, waits for readers,
- * connects, transmits, controls, and turns a return code other than SCARD_S_SUCCESS into an error
- * that names it. Bytes are Uint8Array on this side.
+ * A small PC/SC client for the real-stack suites, over the pyscard bridge's backend: one context,
+ * waits for readers, connects, transmits, controls, and turns a return code other than
+ * SCARD_S_SUCCESS into an error that names it.
  */
-import { fromHex, toHex } from '../../src/ccid';
-import { CM_IOCTL_GET_FEATURE_REQUEST, DISPOSITION, PROTOCOL, SCARD, SHARE, STATE, scardName, type PcscBridge } from './client';
+import type { PcscBackend } from '../support/web-smart-card/api';
+import { DISPOSITION, PROTOCOL, SCARD, SHARE, STATE, hex32 } from '../support/web-smart-card/pcsc-codes';
+
+/** SCARD_CTL_CODE(3400) on pcsc-lite: 0x42000000 + 3400 (PC/SC part 10 §2.2, CM_IOCTL_GET_FEATURE_REQUEST). */
+export const CM_IOCTL_GET_FEATURE_REQUEST = 0x42000000 + 3400;
+
+/** pcsc-lite's name of a return code, e.g. "SCARD_E_NO_SMARTCARD". */
+export function scardName(code: number): string {
+  const entry = Object.entries(SCARD).find(([, value]) => value === code >>> 0);
+  return entry ? entry[0] : hex32(code);
+}
 
 export class PcscCallError extends Error {
   constructor(
     readonly call: string,
-    readonly rc: number,
+    readonly code: number,
   ) {
-    super(`${call}: ${scardName(rc)}`);
+    super(`${call}: ${scardName(code)}`);
     this.name = 'PcscCallError';
   }
 }
 
 export interface Connection {
-  readonly card: number;
+  readonly handle: number;
   readonly protocol: number;
   readonly reader: string;
 }
 
-/** A timed answer: the bytes and how long pcsc-lite took (ms, measured in the bridge). */
-export interface Timed {
+/** An answer and how long pcsc-lite took (ms, measured in the bridge), or a return code. */
+export interface Answer {
+  readonly code: number;
   readonly data: Uint8Array;
   readonly ms: number;
 }
 
 export interface PcscClient {
-  readonly context: number;
   readers(): Promise<string[]>;
   /** Resolves with the first reader `matches` accepts, once pcscd lists it. */
   waitForReader(matches: (name: string) => boolean, timeoutMs?: number): Promise<string>;
@@ -38,34 +47,29 @@ export interface PcscClient {
   /** SCardGetStatusChange until the reader's state has `bit` (STATE.present, STATE.empty …) and is available. */
   waitForState(reader: string, bit: number, timeoutMs?: number): Promise<number>;
   connect(reader: string, share?: number, protocols?: number): Promise<Connection>;
-  transmit(connection: Connection, apdu: Uint8Array): Promise<Timed>;
-  control(connection: Connection, code: number, data: Uint8Array): Promise<Timed>;
+  /** SCardTransmit; rejects unless SCARD_S_SUCCESS. */
+  transmit(connection: Connection, apdu: Uint8Array): Promise<Answer>;
+  /** SCardTransmit with its return code, for the fault cases that expect a failure. */
+  transmitCode(connection: Connection, apdu: Uint8Array): Promise<Answer>;
+  control(connection: Connection, code: number, data: Uint8Array): Promise<Uint8Array>;
   /** CM_IOCTL_GET_FEATURE_REQUEST: PC/SC part 10 §2.3 TLV (tag, 4, control code big-endian). */
   features(connection: Connection): Promise<Map<number, number>>;
   status(connection: Connection): Promise<{ atr: Uint8Array; state: number; protocol: number }>;
-  disconnect(connection: Connection, disposition?: number): Promise<void>;
-  /** The raw return code of a call, for the fault cases that expect a failure. */
-  tryCall(name: string, args: Record<string, unknown>): Promise<{ rc: number; data: Uint8Array; ms: number }>;
+  /** SCardDisconnect; resolves with its return code (a removed card's handle answers with a warning). */
+  disconnect(connection: Connection, disposition?: number): Promise<number>;
   release(): Promise<void>;
 }
 
-export async function openPcscClient(bridge: PcscBridge): Promise<PcscClient> {
-  const call = async <R>(name: string, args: Record<string, unknown> = {}): Promise<{ result: R; ms: number }> => {
-    const answer = await bridge.call<R>(name, args);
-    if (answer.rc !== SCARD.S_SUCCESS) throw new PcscCallError(name, answer.rc);
+export async function openPcscClient(backend: PcscBackend): Promise<PcscClient> {
+  const ok = <T extends { code: number }>(call: string, answer: T): T => {
+    if (answer.code !== SCARD.S_SUCCESS) throw new PcscCallError(call, answer.code);
     return answer;
   };
-  const { result } = await call<{ context: number }>('SCardEstablishContext');
-  const context = result.context;
+  const { context } = ok('SCardEstablishContext', await backend.establishContext());
   const readers = async (): Promise<string[]> => {
-    const answer = await bridge.call<{ readers: string[] }>('SCardListReaders', { context });
-    if (answer.rc === SCARD.E_NO_READERS_AVAILABLE) return [];
-    if (answer.rc !== SCARD.S_SUCCESS) throw new PcscCallError('SCardListReaders', answer.rc);
-    return answer.result.readers;
-  };
-  const control = async (connection: Connection, code: number, data: Uint8Array): Promise<Timed> => {
-    const { result: r, ms } = await call<{ data: string }>('SCardControl', { card: connection.card, code, data: toHex(data, '') });
-    return { data: fromHex(r.data), ms };
+    const answer = await backend.listReaders(context);
+    if (answer.code === SCARD.E_NO_READERS_AVAILABLE) return [];
+    return ok('SCardListReaders', answer).readers;
   };
   const poll = async <T>(what: string, probe: () => Promise<T | null>, timeoutMs: number): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
@@ -76,40 +80,39 @@ export async function openPcscClient(bridge: PcscBridge): Promise<PcscClient> {
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
   };
+  const transmitCode = async (connection: Connection, apdu: Uint8Array): Promise<Answer> => {
+    const answer = await backend.transmit(connection.handle, connection.protocol, apdu);
+    return { code: answer.code, data: answer.data, ms: answer.ms ?? 0 };
+  };
+  const control = async (connection: Connection, code: number, data: Uint8Array) =>
+    ok('SCardControl', await backend.control(connection.handle, code, data)).data;
   return {
-    context,
     readers,
-    waitForReader: (matches, timeoutMs = 60_000) =>
-      poll('reader listed by pcscd', async () => (await readers()).find(matches) ?? null, timeoutMs),
+    waitForReader: (matches, timeoutMs = 60_000) => poll('reader listed by pcscd', async () => (await readers()).find(matches) ?? null, timeoutMs),
     waitForNoReader: (matches, timeoutMs = 60_000) =>
       poll('reader gone from pcscd', async () => ((await readers()).some(matches) ? null : true), timeoutMs).then(() => undefined),
     async waitForState(reader, bit, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       let current: number = STATE.unaware;
       for (;;) {
-        const answer = await bridge.call<{ states: { eventState: number }[] }>('SCardGetStatusChange', {
-          context,
-          timeoutMs: Math.max(0, deadline - Date.now()),
-          states: [{ reader, currentState: current }],
-        });
-        if (answer.rc !== SCARD.S_SUCCESS) throw new PcscCallError('SCardGetStatusChange', answer.rc);
-        const state = answer.result.states[0]?.eventState ?? 0;
+        const answer = ok('SCardGetStatusChange', await backend.getStatusChange(context, Math.max(0, deadline - Date.now()), [{ reader, currentState: current }]));
+        const state = answer.states[0]?.eventState ?? 0;
         // A reader still being set up by its driver shows "unavailable": not yet usable.
         if (state & bit && !(state & STATE.unavailable)) return state;
         current = state & ~STATE.changed;
       }
     },
     async connect(reader, share = SHARE.shared, protocols = PROTOCOL.t0 | PROTOCOL.t1) {
-      const { result: r } = await call<{ card: number; protocol: number }>('SCardConnect', { context, reader, shareMode: share, preferredProtocols: protocols });
-      return { card: r.card, protocol: r.protocol, reader };
+      const { handle, protocol } = ok('SCardConnect', await backend.connect(context, reader, share, protocols));
+      return { handle, protocol, reader };
     },
+    transmitCode,
     async transmit(connection, apdu) {
-      const { result: r, ms } = await call<{ data: string }>('SCardTransmit', { card: connection.card, protocol: connection.protocol, data: toHex(apdu, '') });
-      return { data: fromHex(r.data), ms };
+      return ok('SCardTransmit', await transmitCode(connection, apdu));
     },
     control,
     async features(connection) {
-      const { data } = await control(connection, CM_IOCTL_GET_FEATURE_REQUEST, new Uint8Array(0));
+      const data = await control(connection, CM_IOCTL_GET_FEATURE_REQUEST, new Uint8Array(0));
       const features = new Map<number, number>();
       for (let at = 0; at + 6 <= data.length; at += 2 + (data[at + 1] ?? 0)) {
         features.set(data[at] ?? 0, new DataView(data.buffer, data.byteOffset + at + 2, 4).getUint32(0));
@@ -117,18 +120,12 @@ export async function openPcscClient(bridge: PcscBridge): Promise<PcscClient> {
       return features;
     },
     async status(connection) {
-      const { result: r } = await call<{ atr: string; state: number; protocol: number }>('SCardStatus', { card: connection.card });
-      return { atr: fromHex(r.atr), state: r.state, protocol: r.protocol };
+      const { atr, state, protocol } = ok('SCardStatus', await backend.status(connection.handle));
+      return { atr, state, protocol };
     },
-    async disconnect(connection, disposition = DISPOSITION.leave) {
-      await call('SCardDisconnect', { card: connection.card, disposition });
-    },
-    async tryCall(name, args) {
-      const answer = await bridge.call<{ data?: string }>(name, args);
-      return { rc: answer.rc, data: fromHex(answer.result.data ?? ''), ms: answer.ms };
-    },
+    disconnect: (connection, disposition = DISPOSITION.leave) => backend.disconnect(connection.handle, disposition),
     async release() {
-      await bridge.call('SCardReleaseContext', { context });
+      await backend.cancel(context).catch(() => undefined);
     },
   };
 }

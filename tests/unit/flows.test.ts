@@ -4,6 +4,7 @@ import { CcidReader, type CcidSlot } from '../../src/ccid';
 import type { Outcome } from '../../src/card';
 import { activateCard, changePin, checkCard, pinpadSource, resetPin, screenSource, theOnlyReader, verifyPin, type FlowContext, type PinPrompt, type PinSource } from '../../src/flows';
 import { createCasConsole, createVirtualEcard, type VirtualEcard, type VirtualEcardOptions, type VirtualReader } from '../../src/sim';
+import { runNotice } from '../support/notice';
 import { virtualReader } from '../support/readers';
 
 /** Three kinds of desk: PIN-pad TPDU reader, PIN-pad APDU reader, no PIN pad (screen keypad). */
@@ -55,7 +56,6 @@ async function desk(file: string, pinpad: boolean, card: VirtualEcardOptions): P
     },
     context(options = {}) {
       return {
-        reader,
         slot,
         pins,
         confirmLastTry: async () => {
@@ -73,21 +73,7 @@ const summary = (o: Outcome) => ({ kind: o.kind, code: o.code, triesLeft: o.trie
 describe.each(DESKS)('the notice, steps 1–8, on $name', ({ file, pinpad }) => {
   it('blocked card → CAS unblock → Reset PIN eCard with 0000 → Schimbă PIN eCard → the new PIN verifies', async () => {
     const d = await desk(file, pinpad, { state: 'blocked' });
-    const cas = createCasConsole(d.card);
-    // Step 1: the card says it is blocked; the CAS needs the CID.
-    expect(summary(await checkCard(d.context()))).toMatchObject({ kind: 'blocked', code: -15, casNeeds: 'CID' });
-    cas.unblock();
-    // Steps 2–3: Reset PIN eCard, reset PIN 0000 typed on the terminal.
-    d.type('0000');
-    expect((await resetPin(d.context({ authority: cas }))).kind).toBe('ok');
-    expect(d.card.hasPin('0000')).toBe(true);
-    // Steps 4–8: current 0000, new, confirm.
-    d.type('0000', '4821', '4821');
-    expect((await changePin(d.context())).kind).toBe('ok');
-    expect(d.card.hasPin('4821')).toBe(true);
-    d.type('4821');
-    expect((await verifyPin(d.context())).kind).toBe('ok');
-    expect(d.card.triesConsumed()).toBe(0);
+    await runNotice(d);
     expect(d.virtual.violations()).toEqual([]);
   });
 });

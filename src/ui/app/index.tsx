@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { UnblockAuthority } from '../../card';
+import type { SmartCardResourceManager } from '../../pcsc';
 import type { TrainingDesk } from '../../sim/training';
 import { ABOUT_HASH, type AppPage } from '../about/route';
 import { LanguageContext, loadLanguage, translate, type Language } from '../i18n';
@@ -19,6 +20,8 @@ const aboutPage = lazyModule(() => import('../about'));
 export interface AppProps {
   /** navigator.usb, or null where the browser has no WebUSB. Injected, never read here. */
   readonly usb: USB | null;
+  /** navigator.smartCard (Web Smart Card API, Isolated Web Apps), or null where there is none. Injected. */
+  readonly smartCard: SmartCardResourceManager | null;
   readonly secureContext: boolean;
   /** Where the clinic's CAS contacts are kept (localStorage); null when there is none. */
   readonly storage: Storage | null;
@@ -45,7 +48,7 @@ interface Training {
   readonly view: typeof import('../training');
 }
 
-export function App({ usb, secureContext, storage, loadTraining, kiosk, userAgent, copyText, print, page, navigate }: AppProps) {
+export function App({ usb, smartCard, secureContext, storage, loadTraining, kiosk, userAgent, copyText, print, page, navigate }: AppProps) {
   const [language, setLanguage] = useState<Language>('ro');
   // The document's language too: screen readers and the browser's translate offer read <html lang>.
   useEffect(() => void (document.documentElement.lang = language), [language]);
@@ -71,7 +74,7 @@ export function App({ usb, secureContext, storage, loadTraining, kiosk, userAgen
   const switchLanguage = (next: Language) => void loadLanguage(next).then(() => setLanguage(next));
   const loaded = useRef<Training | null>(null);
   // The training desk and its view load together, on demand.
-  const readers = useReaders(usb, async () => {
+  const readers = useReaders(usb, smartCard, async () => {
     const [d, view] = loaded.current ? [loaded.current.desk, loaded.current.view] : await Promise.all([loadTraining(), import('../training')]);
     const ready: Training = { desk: d, view };
     loaded.current = ready;
@@ -84,7 +87,7 @@ export function App({ usb, secureContext, storage, loadTraining, kiosk, userAgen
     [desk],
   );
   const onlyTraining = readers.entries.some((e) => e.training && e.reader !== null);
-  const list = useLazyModule(readerList, readers.entries.length > 0 || readers.error !== null);
+  const list = useLazyModule(readerList, readers.entries.length > 0 || readers.error !== null || readers.pcsc.state !== 'absent');
   const about = useLazyModule(aboutPage, page === 'about');
   // Leaving the page for the desk: focus goes where the menu asked, else back to the page's link.
   const pendingFocus = useRef<string | null>(null);
@@ -172,11 +175,8 @@ export function App({ usb, secureContext, storage, loadTraining, kiosk, userAgen
                   {t('trainingReader')}
                 </button>
               </div>
-              {readers.entries.length === 0 && readers.error === null ? (
-                <p class="muted">{t('noReaders')}</p>
-              ) : (
-                list && <list.ReaderList readers={readers} userAgent={userAgent} copyText={copyText} />
-              )}
+              {readers.entries.length === 0 && readers.error === null && <p class="muted">{t('noReaders')}</p>}
+              {list && <list.ReaderList readers={readers} userAgent={userAgent} copyText={copyText} />}
             </section>
           </div>
           {training && (

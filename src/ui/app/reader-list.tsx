@@ -1,9 +1,10 @@
 /**
- * The readers the page knows, each with its diagnostics, and the last reader error. Loaded with the
- * first reader or error: the first screen has neither.
+ * The readers the page knows, each with its diagnostics and transport, whether the platform's PC/SC
+ * stack is reached, and the last reader error. Loaded with the first reader, error or Web Smart Card
+ * API: the first screen of a plain page has none of them.
  */
 import { Diagnostics } from '../diagnostics';
-import { ErrorNote, ReaderCard } from '../readers';
+import { ErrorNote, ReaderCard, Transports } from '../readers';
 import type { useReaders } from '../readers/use-readers';
 
 export interface ReaderListProps {
@@ -15,6 +16,7 @@ export interface ReaderListProps {
 export function ReaderList({ readers, userAgent, copyText }: ReaderListProps) {
   return (
     <>
+      <Transports pcsc={readers.pcsc} />
       {readers.error !== null && <ErrorNote error={readers.error} />}
       {readers.entries.length > 0 && (
         <ul class="readers">

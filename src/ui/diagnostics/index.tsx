@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { useText, type MessageKey } from '../i18n';
 import type { ReaderEntry } from '../readers/use-readers';
 import { vidPid } from '../../ccid/usb-ids';
-import { diagnosticReport } from './report';
+import { diagnosticReport, transportLine } from './report';
 
 export interface DiagnosticsProps {
   readonly entry: ReaderEntry;
@@ -19,13 +19,17 @@ export function Diagnostics({ entry, userAgent, copy }: DiagnosticsProps) {
     diagnosticReport({
       userAgent,
       readerName: entry.name,
-      vidPid: vidPid(entry.device.vendorId, entry.device.productId),
+      vidPid: entry.usbId ? vidPid(entry.usbId.vendorId, entry.usbId.productId) : 'unknown',
+      transport: transportLine(entry),
       descriptor: entry.reader?.descriptor ?? null,
       trace: entry.trace,
     });
   return (
     <details class="diagnostics" onToggle={() => setReport(build())}>
       <summary>{t('diagnostics')}</summary>
+      <p data-testid="diagnostic-transport">
+        {t('transportLabel')}: {t(entry.transport === 'pcsc' ? 'transportPcsc' : 'transportWebUsb')}
+      </p>
       <p class="muted">{t('traceNote')}</p>
       <pre class="mono report" data-testid="diagnostic-report" tabIndex={0}>
         {report}

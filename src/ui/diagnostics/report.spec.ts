@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { parseCcidClassDescriptor } from '../../ccid';
 import { fromHex } from '../../ccid/bytes';
-import { TraceCapacityError, createTrace, descriptorSummary, diagnosticReport } from './report';
+import { TraceCapacityError, createTrace, descriptorSummary, diagnosticReport, transportLine } from './report';
 
 /** CardMan 3821 (076B:3821), as in src/sim/training.ts. */
 const CARDMAN_3821 = parseCcidClassDescriptor(
@@ -37,11 +37,23 @@ describe('the report', () => {
       userAgent: 'UA',
       readerName: 'OMNIKEY 3821',
       vidPid: '076B:3821',
+      transport: transportLine({ transport: 'webusb', pcscName: null, pcsc: null }),
       descriptor: CARDMAN_3821,
       trace,
     }).split('\n');
-    expect(report.slice(0, 3)).toEqual(['eCard PIN — diagnostic report', 'browser: UA', 'reader: OMNIKEY 3821 (076B:3821)']);
+    expect(report.slice(0, 4)).toEqual(['eCard PIN — diagnostic report', 'browser: UA', 'reader: OMNIKEY 3821 (076B:3821)', "transport: WebUSB, this app's CCID driver"]);
     expect(report.at(-2)).toBe('trace (1 lines):');
     expect(report.at(-1)).toBe('#1 PC_to_RDR_GetSlotStatus slot 0 seq 0');
+  });
+
+  it('says when PC/SC serves the reader, with its name and the part 10 features it reported', () => {
+    const features = new Map([
+      [0x06, 0x42330006],
+      [0x07, 0x42330007],
+    ]);
+    expect(transportLine({ transport: 'pcsc', pcscName: 'Gemalto PC Pinpad 00 00', pcsc: { info: { features, vendorId: 0x08e6, productId: 0x3478 } } })).toBe(
+      'PC/SC (Web Smart Card API), reader "Gemalto PC Pinpad 00 00", part 10 features: 06→42330006 07→42330007',
+    );
+    expect(transportLine({ transport: 'pcsc', pcscName: 'X 00 00', pcsc: null })).toContain('not read yet');
   });
 });

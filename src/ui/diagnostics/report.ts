@@ -3,6 +3,7 @@
  * driver never logs payloads, so no PIN byte can appear) and the plain-text "Copy report".
  */
 import { CcidError, type CcidClassDescriptor } from '../../ccid';
+import type { PcscSlot } from '../../pcsc';
 
 /** A trace asked to keep no line. */
 export class TraceCapacityError extends CcidError {}
@@ -53,10 +54,24 @@ export function descriptorSummary(d: CcidClassDescriptor): string[] {
   ];
 }
 
+/** Which transport serves the reader, in the words support reads (the PC/SC reader's name and part 10 features included). */
+export function transportLine(entry: {
+  readonly transport: 'webusb' | 'pcsc';
+  readonly pcscName: string | null;
+  readonly pcsc: Pick<PcscSlot, 'info'> | null;
+}): string {
+  if (entry.transport === 'webusb') return 'WebUSB, this app\'s CCID driver';
+  const features = entry.pcsc?.info.features;
+  const list = features ? [...features].map(([tag, code]) => `${tag.toString(16).padStart(2, '0')}→${code.toString(16).toUpperCase()}`).join(' ') || 'none' : 'not read yet';
+  return `PC/SC (Web Smart Card API), reader "${entry.pcscName ?? ''}", part 10 features: ${list}`;
+}
+
 export interface ReportInput {
   readonly userAgent: string;
   readonly readerName: string;
   readonly vidPid: string;
+  /** transportLine() of the reader. */
+  readonly transport: string;
   readonly descriptor: CcidClassDescriptor | null;
   readonly trace: Trace;
 }
@@ -67,6 +82,7 @@ export function diagnosticReport(input: ReportInput): string {
     'eCard PIN — diagnostic report',
     `browser: ${input.userAgent}`,
     `reader: ${input.readerName} (${input.vidPid})`,
+    `transport: ${input.transport}`,
     ...(input.descriptor ? descriptorSummary(input.descriptor) : ['descriptor: not read (reader not open)']),
     `trace (${trace.lines().length} lines${trace.dropped > 0 ? `, ${trace.dropped} older dropped` : ''}):`,
     ...trace.lines(),

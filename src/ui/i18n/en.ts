@@ -206,4 +206,21 @@ export const en: Record<MessageKey, string> = {
   cardNow: 'Card in the reader now',
   stateUnblockedOption: 'blocked, unblocked by the CAS (can be reset)',
   worksOffline: 'Works offline',
+  transportLabel: 'Transport',
+  transportWebUsb: 'WebUSB (the app’s own CCID driver)',
+  transportPcsc: 'PC/SC (the system’s smart card service: Smart Card Connector)',
+  pcscReady: 'Readers managed by the system’s smart card service (Smart Card Connector) are used through PC/SC, without taking them from the service.',
+  pcscUnavailable: 'The system’s smart card service (PC/SC) cannot be used:',
+  pcscStarting: 'Looking for the readers of the system’s smart card service (PC/SC)…',
+  webUsbTwin: 'The same reader is also visible over WebUSB ({id}); it is left to the PC/SC service, the app does not take it.',
+  pinPadUnknown: 'not known yet (found out when the card is first powered)',
+  errPcscSharing:
+    'Another program is using the reader right now (for example another app connected through the Smart Card Connector). Close that program or wait until it finishes, then try again.',
+  errPcscCardReset: 'Another program restarted the card during the operation. The card is checked again; try once more.',
+  errPcscReaderGone: 'The reader is no longer available (it was unplugged). Plug it in again.',
+  errPcscService: 'The system’s smart card service does not answer. Check that the Smart Card Connector app is installed and running, then try again.',
+  errPcscPermission:
+    'The system does not let the app use smart card readers. Accept the permission request, or ask your administrator to allow eCard PIN (policy SmartCardConnectAllowedForUrls).',
+  errPcscPinEntry: 'The reader did not finish the PIN entry. The card is checked again: see above how many PIN tries are left before trying again.',
+  errPcscCommand: 'The reader refused the command. Try again; if it happens again, reconnect the reader.',
 };

@@ -205,6 +205,25 @@ export const ro = {
   cardNow: 'Cardul din cititor acum',
   stateUnblockedOption: 'blocat, deblocat la CAS (se poate reseta)',
   worksOffline: 'Funcționează și fără internet',
+  transportLabel: 'Cale de acces',
+  transportWebUsb: 'WebUSB (driverul CCID al aplicației)',
+  transportPcsc: 'PC/SC (serviciul de carduri al sistemului: Smart Card Connector)',
+  pcscReady: 'Cititoarele pe care le gestionează serviciul de carduri al sistemului (Smart Card Connector) sunt folosite prin PC/SC, fără a le lua serviciului.',
+  pcscUnavailable: 'Serviciul de carduri al sistemului (PC/SC) nu poate fi folosit:',
+  pcscStarting: 'Se caută cititoarele serviciului de carduri al sistemului (PC/SC)…',
+  webUsbTwin: 'Același cititor se vede și prin WebUSB ({id}); este lăsat serviciului PC/SC, aplicația nu îl preia.',
+  pinPadUnknown: 'încă necunoscut (se află la prima pornire a cardului)',
+  errPcscSharing:
+    'Alt program folosește acum cititorul (de exemplu o altă aplicație conectată prin Smart Card Connector). Închideți acel program sau așteptați să termine, apoi încercați din nou.',
+  errPcscCardReset: 'Alt program a repornit cardul în timpul operației. Cardul este verificat din nou; încercați încă o dată.',
+  errPcscReaderGone: 'Cititorul nu mai este disponibil (a fost deconectat). Conectați-l din nou.',
+  errPcscService:
+    'Serviciul de carduri al sistemului nu răspunde. Verificați că aplicația Smart Card Connector este instalată și pornită, apoi încercați din nou.',
+  errPcscPermission:
+    'Sistemul nu permite aplicației să folosească cititoarele de carduri. Acceptați cererea de permisiune sau cereți administratorului să permită eCard PIN (politica SmartCardConnectAllowedForUrls).',
+  errPcscPinEntry:
+    'Cititorul nu a încheiat introducerea PIN-ului. Cardul este verificat din nou: vedeți mai sus câte încercări de PIN au rămas înainte de a reîncerca.',
+  errPcscCommand: 'Cititorul a refuzat comanda. Încercați din nou; dacă se repetă, reconectați cititorul.',
 } as const;
 
 export type MessageKey = keyof typeof ro;

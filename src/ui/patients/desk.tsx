@@ -9,7 +9,7 @@ import { isEcardAtr, type Outcome, type UnblockAuthority } from '../../card';
 import { PINPAD_TIMEOUT_SECONDS, theOnlyReader } from '../../flows';
 import { LanguageContext, useText, type MessageKey } from '../i18n';
 import { ErrorNote } from '../readers';
-import type { ReaderEntry } from '../readers/use-readers';
+import { readerSlot, type ReaderEntry } from '../readers/use-readers';
 import { OperationPanel } from './operation-panel';
 import { OutcomeView } from './outcome-view';
 import { nextAction } from './procedure';
@@ -58,7 +58,7 @@ export interface PatientsDeskProps {
 export function PatientsDesk({ entries, authority, storage, kiosk, onAction, print }: PatientsDeskProps) {
   const t = useText();
   const language = useContext(LanguageContext);
-  const only = theOnlyReader(entries.filter((e) => e.reader !== null));
+  const only = theOnlyReader(entries.filter((e) => readerSlot(e) !== null));
   const entry = 'kind' in only ? null : only;
   const desk = usePatientDesk(entry, authority, kiosk);
   const allowed = allowedActions(desk.status);

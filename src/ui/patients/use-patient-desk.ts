@@ -18,7 +18,7 @@ import {
   type FlowState,
   type PinPrompt,
 } from '../../flows';
-import type { ReaderEntry } from '../readers/use-readers';
+import { readerSlot, type ReaderEntry } from '../readers/use-readers';
 import { nextAction, nextProcedure, type Procedure, type ProcedureEvent } from './procedure';
 
 export type PatientAction = 'verify' | 'reset' | 'change' | 'activate';
@@ -102,7 +102,7 @@ export function usePatientDesk(entry: ReaderEntry | null, authority: UnblockAuth
     },
     [],
   );
-  const reader = entry?.reader ?? null;
+  const slot = entry ? readerSlot(entry) : null;
   // Read when a slip line is written: the name may still change (the corpus name comes later), the card check must not rerun for it.
   const readerName = useRef('');
   readerName.current = entry?.name ?? '';
@@ -115,10 +115,9 @@ export function usePatientDesk(entry: ReaderEntry | null, authority: UnblockAuth
 
   const run = useCallback(
     async (action: PatientAction | 'check') => {
-      const slot = reader?.slots[0];
-      if (!reader || !slot || running.current) return;
+      if (!slot || running.current) return;
       running.current = true;
-      const pinpad = reader.descriptor.pinVerify;
+      const pinpad = slot.pinpad;
       setOperation({ action, pinpad, state: null });
       setFailure(null);
       if (action !== 'check') {
@@ -139,7 +138,6 @@ export function usePatientDesk(entry: ReaderEntry | null, authority: UnblockAuth
           ),
       );
       const ctx: FlowContext = {
-        reader,
         slot,
         pins: pinpad ? pinpadSource(screen) : screen,
         confirmLastTry: () =>
@@ -189,7 +187,7 @@ export function usePatientDesk(entry: ReaderEntry | null, authority: UnblockAuth
         setLastTry(null);
       }
     },
-    [reader, authority],
+    [slot, authority],
   );
 
   // Check the card as soon as the reader is open with a card in it, and at each insertion. A card
@@ -197,11 +195,11 @@ export function usePatientDesk(entry: ReaderEntry | null, authority: UnblockAuth
   const presence = useRef<boolean | null>(null);
   useEffect(() => {
     const before = presence.current;
-    presence.current = reader ? cardPresent : null;
-    if (!reader || cardPresent !== true) {
+    presence.current = slot ? cardPresent : null;
+    if (!slot || cardPresent !== true) {
       setStatus(null);
       setAtr(null);
-      if (!reader || (wipeOnRemoval && cardPresent === false)) {
+      if (!slot || (wipeOnRemoval && cardPresent === false)) {
         setOutcome(null);
         forgetCard();
       }
@@ -209,7 +207,7 @@ export function usePatientDesk(entry: ReaderEntry | null, authority: UnblockAuth
     }
     if (before !== true) forgetCard();
     void run('check');
-  }, [reader, cardPresent, run, wipeOnRemoval]);
+  }, [slot, cardPresent, run, wipeOnRemoval]);
 
   /** The provider's word that the CAS did its part ("CAS a deblocat cardul"). */
   const confirmCas = useCallback(() => {

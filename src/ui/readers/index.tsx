@@ -1,4 +1,4 @@
-/** One reader: name, exchange level, PIN pad, card status and ATR. */
+/** One reader: name, transport, exchange level, PIN pad, card status and ATR; and whether PC/SC is there. */
 import type { ComponentChildren } from 'preact';
 import { useContext } from 'preact/hooks';
 import { toHex, type ExchangeLevel } from '../../ccid';
@@ -6,7 +6,7 @@ import { messageFor } from '../error-messages';
 import { useText, type MessageKey } from '../i18n';
 import { AppPlaceContext } from '../place';
 import { vidPid } from '../../ccid/usb-ids';
-import type { ReaderEntry } from './use-readers';
+import type { PcscAvailability, ReaderEntry } from './use-readers';
 
 const LEVEL_TEXT: Record<ExchangeLevel, MessageKey> = {
   character: 'levelCharacter',
@@ -26,47 +26,60 @@ export interface ReaderCardProps {
 
 export function ReaderCard({ entry, onOpen, onClose, onPowerOn, children }: ReaderCardProps) {
   const t = useText();
-  const { device, reader } = entry;
+  const { reader, pcsc, usbId } = entry;
   const descriptor = reader?.descriptor;
+  const open = reader !== null || pcsc !== null;
+  const pinpad = descriptor ? descriptor.pinVerify : pcsc?.info.features ? pcsc.pinpad : null;
   return (
     <li class="reader" data-testid="reader">
       <div class="reader-title">
         <strong data-testid="reader-name">{entry.name}</strong>{' '}
-        <span class="muted">
-          {vidPid(device.vendorId, device.productId)}
-        </span>
+        {usbId && <span class="muted">{vidPid(usbId.vendorId, usbId.productId)}</span>}
         {entry.training && <span class="badge">{t('trainingBadge')}</span>}
       </div>
-      {descriptor && (
-        <dl class="facts">
-          <dt>{t('exchangeLevel')}</dt>
-          <dd data-testid="exchange-level">{t(LEVEL_TEXT[descriptor.exchangeLevel])}</dd>
-          <dt>{t('pinPad')}</dt>
-          <dd data-testid="pin-pad">{descriptor.pinVerify ? t('yes') : t('no')}</dd>
-          <dt>{t('slot')} 0</dt>
-          <dd data-testid="card-status">{entry.cardPresent === false ? t('cardAbsent') : t('cardPresent')}</dd>
-          {entry.atr && (
-            <>
-              <dt>{t('atr')}</dt>
-              <dd data-testid="atr" class="mono">
-                {toHex(entry.atr)}
-              </dd>
-            </>
-          )}
-        </dl>
+      <dl class="facts">
+        <dt>{t('transportLabel')}</dt>
+        <dd data-testid="transport">{t(entry.transport === 'pcsc' ? 'transportPcsc' : 'transportWebUsb')}</dd>
+        {descriptor && (
+          <>
+            <dt>{t('exchangeLevel')}</dt>
+            <dd data-testid="exchange-level">{t(LEVEL_TEXT[descriptor.exchangeLevel])}</dd>
+          </>
+        )}
+        {open && (
+          <>
+            <dt>{t('pinPad')}</dt>
+            <dd data-testid="pin-pad">{pinpad === null ? t('pinPadUnknown') : pinpad ? t('yes') : t('no')}</dd>
+            <dt>{t('slot')} 0</dt>
+            <dd data-testid="card-status">{entry.cardPresent === false ? t('cardAbsent') : t('cardPresent')}</dd>
+          </>
+        )}
+        {open && entry.atr && (
+          <>
+            <dt>{t('atr')}</dt>
+            <dd data-testid="atr" class="mono">
+              {toHex(entry.atr)}
+            </dd>
+          </>
+        )}
+      </dl>
+      {entry.webUsbTwin && (
+        <p class="muted" data-testid="webusb-twin">
+          {t('webUsbTwin').replace('{id}', entry.webUsbTwin)}
+        </p>
       )}
       <div class="actions">
-        {!reader && (
+        {!open && (
           <button type="button" disabled={entry.busy} onClick={onOpen}>
             {t('open')}
           </button>
         )}
-        {reader && (
+        {open && (
           <button type="button" disabled={entry.busy} onClick={onPowerOn}>
             {t('powerOn')}
           </button>
         )}
-        {reader && (
+        {open && (
           <button type="button" class="secondary" disabled={entry.busy} onClick={onClose}>
             {t('close')}
           </button>
@@ -89,6 +102,24 @@ export function ErrorNote({ error }: { readonly error: unknown }) {
         <summary>{t('technicalDetails')}</summary>
         <code>{error instanceof Error ? `${error.name}: ${error.message}` : String(error)}</code>
       </details>
+    </div>
+  );
+}
+
+/** Whether the platform's PC/SC stack is reached (nothing is said where the browser has no Web Smart Card API). */
+export function Transports({ pcsc }: { readonly pcsc: PcscAvailability }) {
+  const t = useText();
+  if (pcsc.state === 'absent') return null;
+  return (
+    <div data-testid="transports">
+      {pcsc.state === 'starting' && <p class="muted">{t('pcscStarting')}</p>}
+      {pcsc.state === 'ready' && <p class="muted">{t('pcscReady')}</p>}
+      {pcsc.state === 'unavailable' && (
+        <>
+          <p class="notice">{t('pcscUnavailable')}</p>
+          <ErrorNote error={pcsc.error} />
+        </>
+      )}
     </div>
   );
 }

@@ -82,7 +82,6 @@ export async function openDesk(file: string, flow: FlowName, options: ReaderOpti
       const slot = desk.reader.slots[0];
       if (!slot) throw new Error('virtual reader without slot 0');
       return setup.run({
-        reader: desk.reader,
         slot,
         pins: pinpad ? pinpadSource(screen) : screen,
         confirmLastTry: async () => true,

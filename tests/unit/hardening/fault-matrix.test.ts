@@ -106,7 +106,7 @@ async function cell(file: string, flow: FlowName, fault: Fault, k: number, fault
   const reader = await CcidReader.open(desk.virtual.device, TRANSPORT);
   const slot = reader.slots[0];
   if (!slot) throw new Error('no slot 0');
-  const check = await checkCard({ reader, slot, pins: { kind: 'screen', send: () => Promise.reject(new Error('no PIN in a check')) }, confirmLastTry: async () => false });
+  const check = await checkCard({ slot, pins: { kind: 'screen', send: () => Promise.reject(new Error('no PIN in a check')) }, confirmLastTry: async () => false });
   expect(check.kind).toBe(CHECK_KIND[desk.card.state()]);
   await reader.close();
 }

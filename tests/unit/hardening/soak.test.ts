@@ -53,7 +53,7 @@ it(`${FLOWS} checkCard flows on one reader: bounded heap, listeners back to star
     return transferIn(endpoint, length).finally(() => void pendingBulkIn--);
   };
 
-  const ctx: FlowContext = { reader, slot, pins: { kind: 'screen', send: () => Promise.reject(new Error('no PIN in a check')) }, confirmLastTry: async () => false };
+  const ctx: FlowContext = { slot, pins: { kind: 'screen', send: () => Promise.reject(new Error('no PIN in a check')) }, confirmLastTry: async () => false };
   const startListeners = listeners;
   let heapBefore = 0;
   const started = Date.now();
