@@ -12,12 +12,11 @@ import { readFileSync } from 'node:fs';
 import { CcidReader, pinpadQuirk, toHex, type CcidSlot } from '../../src/ccid';
 import { vidPid } from '../../src/ccid/usb-ids';
 import { ecardAtr, selectEcardApdu, triesLeftApdu } from '../../src/card';
-import type { VirtualReader } from '../../src/sim';
+import { createVirtualEcard } from '../../src/sim';
 import { readerVectors } from '../support/corpus';
-import { virtualReaderFrom } from '../support/readers';
 import { check, createGuestReport, describeError } from '../support/guest-report';
 import { startUsbipServer, type ExportedReader, type UsbipServer } from '../usbip/server';
-import { attachReader, detachReader, waitUntilGone, type GuestAttachment } from '../usbip/guest-usbip';
+import { detachPlugged, plugCorpusReader, replugPlugged, type PluggedReader } from '../usbip/guest-readers';
 import { startUsbmon } from '../usbip/guest-usbmon';
 import { bulkTraffic } from '../qemu/usbmon-pcap.mjs';
 import { startPyscardBridge } from '../pcsc-bridge/pyscard-backend';
@@ -62,49 +61,11 @@ const FEATURE = { verifyPinDirect: 0x06, modifyPinDirect: 0x07 } as const;
 const PEER_READERS = ['CardMan3821.txt', 'GemPCPinpad.txt'] as const;
 const PEER_ROUNDS = 10;
 
-let serials = 0;
+type Plugged = PluggedReader;
 
-interface Plugged {
-  readonly reader: VirtualReader;
-  readonly exported: ExportedReader;
-  readonly attachment: GuestAttachment;
-  readonly serial: string;
-}
-
-/**
- * A corpus reader as the dump describes it (ids, strings, bcdDevice, class), with an active eCard
- * already in it (as at a desk: the card sits in the reader when it is plugged in), exported and attached.
- */
-async function plug(server: UsbipServer, c: ReaderCase): Promise<Plugged> {
-  const serial = `VIRTUAL-${String(++serials).padStart(4, '0')}`;
-  const reader = virtualReaderFrom(c.vector, {
-    pinpad: c.pinpad,
-    manufacturerName: c.vector.iManufacturer ?? 'eCard PIN',
-    serialNumber: serial,
-    deviceVersion: bcd(c.vector.bcdDevice),
-  });
-  insertEcard(reader, 'active');
-  const exported = server.export(reader, { busid: `1-${serials}` });
-  const attachment = await attachReader(exported.busid, c.vector.idVendor, c.vector.idProduct);
-  return { reader, exported, attachment, serial };
-}
-
-async function unplug(p: Plugged): Promise<void> {
-  await detachReader(p.attachment);
-  await waitUntilGone(p.attachment);
-}
-
-/** After the device vanished: wait until the kernel dropped it, plug it back, attach it again. */
-async function replug(p: Plugged, c: ReaderCase): Promise<Plugged> {
-  await waitUntilGone(p.attachment);
-  p.exported.replug();
-  const attachment = await attachReader(p.exported.busid, c.vector.idVendor, c.vector.idProduct);
-  return { ...p, attachment };
-}
-
-function bcd(text: string | undefined): number {
-  const [major = '1', minor = '00'] = (text ?? '1.00').split('.');
-  return (parseInt(major, 16) << 8) | parseInt(minor.padEnd(2, '0'), 16);
+/** A plan's reader with an active eCard already in it, exported and attached. */
+function plug(server: UsbipServer, c: ReaderCase): Promise<Plugged> {
+  return plugCorpusReader(server, c.vector, { card: createVirtualEcard({ state: 'active', pin: HOLDER_PIN }), reader: { pinpad: c.pinpad } });
 }
 
 function label(c: ReaderCase): string {
@@ -145,7 +106,7 @@ async function ourPinCommands(server: UsbipServer, c: ReaderCase): Promise<OurSe
     check(p.exported.violations().length === 0, `firmware violations: ${p.exported.violations().join('; ')}`);
   } finally {
     await driver?.close().catch(() => undefined);
-    await unplug(p);
+    await detachPlugged(p);
   }
   return ours;
 }
@@ -185,7 +146,7 @@ async function ourFault(server: UsbipServer, c: ReaderCase, fault: FaultKind): P
     const during = await outcomeOf((apdu) => slot.transmit(apdu));
     if (fault === 'vanish') {
       await driver.close().catch(() => undefined);
-      p = await replug(p, c);
+      p = await replugPlugged(p);
       driver = await openWithOurDriver(c.vector.idVendor, c.vector.idProduct);
       slot = await poweredSlot(driver);
     }
@@ -193,7 +154,7 @@ async function ourFault(server: UsbipServer, c: ReaderCase, fault: FaultKind): P
     return recordFault({ driver: 'ours', fault, during: during.text, ms: during.ms, after: after.text, unlinked: p.exported.unlinks.pending });
   } finally {
     await driver.close().catch(() => undefined);
-    await unplug(p).catch(() => undefined);
+    await detachPlugged(p).catch(() => undefined);
   }
 }
 
@@ -224,22 +185,22 @@ async function libccidFault(pcsc: PcscClient, server: UsbipServer, c: ReaderCase
     let after: string;
     if (fault === 'vanish') {
       await pcsc.waitForNoReader((n) => n.includes(`(${p.serial})`));
-      p = await replug(p, c);
+      p = await replugPlugged(p);
       after = await tryAgain(p);
     } else {
       // A late answer keeps the slot busy until it comes: give it that time, then see whether the reader works.
       await new Promise((resolve) => setTimeout(resolve, fault === 'late-answer' ? lateAnswerMs(LIBCCID_T1_TIMEOUT_MS) : 0));
       after = await tryAgain(p).catch((error: unknown) => describeError(error));
       if (after !== 'ok 9000') {
-        await unplug(p);
+        await detachPlugged(p);
         await pcsc.waitForNoReader((n) => n.includes(`(${p.serial})`));
-        p = await replug(p, c);
+        p = await replugPlugged(p);
         after = `${after}; after a re-plug: ${await tryAgain(p)}`;
       }
     }
     return recordFault({ driver: 'libccid', fault, during: during.text, ms: during.ms, after, unlinked: p.exported.unlinks.pending });
   } finally {
-    await unplug(p).catch(() => undefined);
+    await detachPlugged(p).catch(() => undefined);
     await pcsc.waitForNoReader((n) => n.includes(`(${p.serial})`)).catch(() => undefined);
   }
 }
@@ -299,7 +260,7 @@ async function ourPeerRun(server: UsbipServer, c: ReaderCase): Promise<PeerRun> 
     });
   } finally {
     await driver.close().catch(() => undefined);
-    await unplug(p);
+    await detachPlugged(p);
   }
 }
 
@@ -363,7 +324,7 @@ async function judge(pcsc: PcscClient, server: UsbipServer, c: ReaderCase, ours:
     }, () => [...(p.exported.bus?.bulkOut.slice(0, 12).map((m) => `bulk OUT ${toHex(m.subarray(0, 24))}`) ?? []), ...daemonLog()]));
   }
   if (p) {
-    await unplug(p).catch((error) => console.log(`  unplug: ${describeError(error)}`));
+    await detachPlugged(p).catch((error) => console.log(`  unplug: ${describeError(error)}`));
     await pcsc.waitForNoReader((n) => n.includes(`(${p.serial})`)).catch(() => undefined);
   }
   report.data('READER', {
@@ -576,7 +537,7 @@ async function main(): Promise<void> {
           await pcsc.disconnect(conn);
           return `${run.transfers} transfers, ${run.bytes} bytes, ${run.msPerApdu.toFixed(1)} ms per APDU`;
         } finally {
-          await unplug(p);
+          await detachPlugged(p);
           await pcsc.waitForNoReader((n) => n.includes(`(${p.serial})`)).catch(() => undefined);
         }
       });
