@@ -104,10 +104,11 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     rolldownOptions: {
-      // The CCID driver's modules only declare (classes, functions, tables): what the first screen
-      // takes from its door (an error class) does not pull the rest in. The driver itself loads with
-      // the first reader (src/ui/readers/driver.ts).
-      treeshake: { moduleSideEffects: (id) => !/[\\/]src[\\/]ccid[\\/]/.test(id) },
+      // The CCID driver's and the PC/SC transport's modules only declare (classes, functions,
+      // tables): what the first screen takes from their doors (error classes) does not pull the rest
+      // in. The driver loads with the first reader (src/ui/readers/driver.ts), the PC/SC slot with the
+      // Web Smart Card API (loadPcscTransport).
+      treeshake: { moduleSideEffects: (id) => !/[\\/]src[\\/](ccid|pcsc)[\\/]/.test(id) },
       output: { minify: { compress: { keepNames: KEEP_CLASS_NAMES }, mangle: { keepNames: KEEP_CLASS_NAMES } } },
     },
   },

@@ -12,7 +12,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { DeviceDisconnectedError, type CcidReader } from '../../ccid';
 import type { CardSlot } from '../../flows';
-import { PcscSlot, pcscError, watchReaderList, type PcscError, type ReaderListWatch, type SmartCardResourceManager } from '../../pcsc';
+import { loadPcscTransport, pcscError, type PcscError, type PcscSlot, type ReaderListWatch, type SmartCardResourceManager } from '../../pcsc';
 import { vidPid } from '../../ccid/usb-ids';
 import { createTrace, type Trace } from '../diagnostics/report';
 import { readerName } from './reader-names';
@@ -153,6 +153,7 @@ export function useReaders(usb: USB | null, smartCard: SmartCardResourceManager 
     (entry: ReaderEntry, name: string, manager: SmartCardResourceManager) =>
       act(entry, async () => {
         // One context per reader: its card watch keeps the context busy between operations.
+        const { PcscSlot } = await loadPcscTransport();
         const slot = await PcscSlot.open(await manager.establishContext(), name, { log: (line) => entry.trace.push(line) });
         slot.onCardChange((present) => update(entry.id, present ? { cardPresent: true } : { cardPresent: false, atr: null }));
         const status = await slot.status();
@@ -200,8 +201,8 @@ export function useReaders(usb: USB | null, smartCard: SmartCardResourceManager 
       setPcscState({ state: 'unavailable', error: e });
       listed.resolve();
     };
-    void smartCard.establishContext().then(
-      (context) => {
+    void Promise.all([smartCard.establishContext(), loadPcscTransport()]).then(
+      ([context, { watchReaderList }]) => {
         if (stopped) return;
         setPcscState({ state: 'ready' });
         watch = watchReaderList(context, (names) => void syncPcsc(names, smartCard).then(listed.resolve), unavailable);
