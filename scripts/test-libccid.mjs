@@ -45,14 +45,16 @@ const secure = data('SECURE');
 if (secure.length > 0) {
   console.log('\nPC_to_RDR_Secure, our driver vs libccid, same request (bSeq aside):');
   for (const s of secure) {
-    const diff = s.differences.length === 0 ? 'identical'
+    const diff = s.ours.startsWith('none') ? `neither driver sends one: ours ${s.ours}, libccid ${s.libccid}`
+      : s.differences.length === 0 ? 'identical'
       : s.differences.map((d) => `${d.name} ours ${d.ours} / libccid ${d.theirs}${d.explained ? ` (${d.explained})` : ' (UNEXPLAINED)'}`).join('; ');
     console.log(`  ${s.reader.replace(/\.txt$/, '').padEnd(44)} ${s.operation.padEnd(7)} ${diff}`);
-    console.log(`    ours    ${s.ours}\n    libccid ${s.libccid}`);
+    if (!s.ours.startsWith('none')) console.log(`    ours    ${s.ours}\n    libccid ${s.libccid}`);
   }
 }
 for (const runs of data('PEER')) {
-  console.log('\nPeer table (same APDU script, same exported reader; usbmon capture in the guest; time = the driver API call):');
+  console.log('\nPeer table (same APDU script × 25 on the same exported reader; transfers and bytes from a usbmon capture in the guest;');
+  console.log('time: median of one APDU — ours around slot.transmit, libccid around SCardTransmit inside the pyscard bridge):');
   for (const r of runs) {
     console.log(`  ${r.driver.padEnd(8)} ${r.reader.padEnd(13)} ${String(r.transfers).padStart(5)} transfers/APDU  ${String(Math.round(r.bytes)).padStart(5)} bytes/APDU  ${r.msPerApdu.toFixed(1).padStart(7)} ms/APDU`);
   }

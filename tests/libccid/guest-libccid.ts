@@ -33,6 +33,7 @@ import {
   NEW_PIN,
   RESET_PIN,
   apdusReceived,
+  ScreenWouldAsk,
   insertEcard,
   longApdu,
   openWithOurDriver,
@@ -59,7 +60,7 @@ function argValue(flag: string): string | undefined {
 const FEATURE = { verifyPinDirect: 0x06, modifyPinDirect: 0x07 } as const;
 /** The peer table's readers: a short-APDU PIN pad reader and a TPDU T=1 one. */
 const PEER_READERS = ['CardMan3821.txt', 'GemPCPinpad.txt'] as const;
-const PEER_ROUNDS = 10;
+const PEER_ROUNDS = 25;
 
 type Plugged = PluggedReader;
 
@@ -109,6 +110,22 @@ async function ourPinCommands(server: UsbipServer, c: ReaderCase): Promise<OurSe
     await detachPlugged(p);
   }
   return ours;
+}
+
+/** A notice reader without a PIN pad: our flows fall back to the screen keypad without a PC_to_RDR_Secure. */
+async function ourNoPinpad(server: UsbipServer, c: ReaderCase): Promise<string> {
+  const p = await plug(server, c);
+  const driver = await openWithOurDriver(c.vector.idVendor, c.vector.idProduct);
+  try {
+    const slot = await poweredSlot(driver);
+    const refusal = await ourPinpadCommand(slot, p.reader, 'verify', []).then(() => null, (error: unknown) => error);
+    check(refusal instanceof ScreenWouldAsk, `the pad source hands the entry to the screen (got ${describeError(refusal)})`);
+    check(secureMessages(p.exported).length === 0, 'no PC_to_RDR_Secure sent');
+    return 'no PC_to_RDR_Secure; the screen keypad asks';
+  } finally {
+    await driver.close().catch(() => undefined);
+    await detachPlugged(p);
+  }
 }
 
 async function poweredSlot(driver: CcidReader): Promise<CcidSlot> {
@@ -228,22 +245,26 @@ interface PeerRun {
   readonly apdus: number;
   readonly transfers: number;
   readonly bytes: number;
+  /** Median time of one APDU through the driver's API (each APDU of the script × rounds). */
   readonly msPerApdu: number;
 }
 
 async function peerRun(p: Plugged, file: string, driverName: PeerRun['driver'], transmit: (apdu: Uint8Array) => Promise<number>): Promise<PeerRun> {
   const capture = await startUsbmon(p.attachment.busNumber, p.attachment.deviceNumber, `/tmp/peer-${driverName}-${p.serial}.pcap`);
-  let ms = 0;
-  let apdus = 0;
+  const times: number[] = [];
   for (let round = 0; round < PEER_ROUNDS; round++) {
-    for (const apdu of PEER_SCRIPT()) {
-      ms += await transmit(apdu);
-      apdus++;
-    }
+    for (const apdu of PEER_SCRIPT()) times.push(await transmit(apdu));
   }
+  const apdus = times.length;
   await new Promise((resolve) => setTimeout(resolve, 500)); // let tcpdump write the last records
   const traffic = bulkTraffic(await capture.stop());
-  return { driver: driverName, file, reader: p.serial, apdus, transfers: traffic.transfers / apdus, bytes: traffic.bytes / apdus, msPerApdu: ms / apdus };
+  return { driver: driverName, file, reader: p.serial, apdus, transfers: traffic.transfers / apdus, bytes: traffic.bytes / apdus, msPerApdu: median(times) };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 async function ourPeerRun(server: UsbipServer, c: ReaderCase): Promise<PeerRun> {
@@ -307,6 +328,13 @@ async function judge(pcsc: PcscClient, server: UsbipServer, c: ReaderCase, ours:
     if (c.pinpad) {
       results.push(await report.test(`${name}: PIN pad through SCardControl (FEATURE_VERIFY_PIN_DIRECT, FEATURE_MODIFY_PIN_DIRECT)`, () =>
         pinpadScript(pcsc, conn, p, c.vector.file, ours), context));
+    } else if (c.categories.includes('ecard-notice')) {
+      results.push(await report.test(`${name}: no PIN pad: libccid offers no FEATURE_VERIFY/MODIFY_PIN_DIRECT`, async () => {
+        const features = await pcsc.features(conn);
+        check(!features.has(FEATURE.verifyPinDirect) && !features.has(FEATURE.modifyPinDirect), `features ${[...features.keys()].join(', ')}`);
+        report.data('SECURE', { reader: c.vector.file, operation: 'verify, reset, change', ours: 'none (screen keypad)', libccid: 'none (no PIN pad feature)', differences: [] });
+        return `features ${[...features.keys()].map((t) => t.toString(16).padStart(2, '0')).join(' ') || 'none'}`;
+      }, context));
     }
     await pcsc.disconnect(conn).catch(() => undefined);
     if (c.swapsUnseen) report.data('NOTE', { file: c.vector.file, note: `card-swap checks not run: ${c.swapsUnseen}` });
@@ -492,6 +520,9 @@ async function main(): Promise<void> {
   const ours = new Map<string, OurSecure>();
   const peer: PeerRun[] = [];
   if (!peerOnly) {
+    for (const c of plan.filter((c) => !c.pinpad && c.categories.includes('ecard-notice'))) {
+      await report.test(`${label(c)}: our driver, no PIN pad: the notice's PIN entry goes to the screen keypad`, () => ourNoPinpad(server, c));
+    }
     for (const c of plan.filter((c) => c.pinpad)) {
       await report.test(`${label(c)}: our driver, the notice's PIN commands on the virtual PIN pad (verify, change, reset)`, async () => {
         const secure = await ourPinCommands(server, c);

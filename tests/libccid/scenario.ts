@@ -77,11 +77,15 @@ export async function openWithOurDriver(vendorId: number, productId: number): Pr
   return CcidReader.open(await candidate.open());
 }
 
-/** A PIN source that refuses: a reader without a usable PIN pad makes the pad source fall back to it. */
-const NO_SCREEN: PinSource = {
-  kind: 'screen',
-  send: () => Promise.reject(new Error('no PIN pad: the flows would ask on the screen')),
-};
+/** Where the flows would ask on the screen: a reader without a usable PIN pad makes the pad source fall back to it. */
+export class ScreenWouldAsk extends Error {
+  constructor() {
+    super('no PIN pad: the flows ask on the screen');
+    this.name = 'ScreenWouldAsk';
+  }
+}
+
+const NO_SCREEN: PinSource = { kind: 'screen', send: () => Promise.reject(new ScreenWouldAsk()) };
 
 /**
  * One PIN command the way the flows send it on the reader's PIN pad, the virtual keypad typing

@@ -12,7 +12,7 @@ export const CM_IOCTL_GET_FEATURE_REQUEST = 0x42000000 + 3400;
 /** pcsc-lite's name of a return code, e.g. "SCARD_E_NO_SMARTCARD". */
 export function scardName(code: number): string {
   const entry = Object.entries(SCARD).find(([, value]) => value === code >>> 0);
-  return entry ? entry[0] : hex32(code);
+  return entry ? `SCARD_${entry[0]}` : hex32(code);
 }
 
 export class PcscCallError extends Error {
