@@ -66,6 +66,10 @@ export async function runMachine<S extends string, M>(machine: Machine<S, M>, ct
     }
     throw new Error(`flow ${machine.name}: more than ${MAX_TRANSITIONS} transitions`);
   } catch (error) {
+    // A reader that went away took its card with it: pcsc-lite reports the card removed before it
+    // drops the reader (its event thread finds the slot empty before udev tells its hotplug thread;
+    // seen with pcscd 1.9.9 + libccid), so the reader's departure is the outcome (-9), not the removal it caused.
+    if (readerGone(error)) return outcomeOf('reader-not-connected');
     return watch.outcome() ?? outcomeOfError(machine.operation, error);
   } finally {
     watch.stop();
@@ -73,10 +77,12 @@ export async function runMachine<S extends string, M>(machine: Machine<S, M>, ct
   }
 }
 
+const readerGone = (error: unknown): boolean => error instanceof DeviceDisconnectedError || error instanceof PcscReaderGoneError;
+
 /** The transport errors a provider can meet mid-flow (CCID or PC/SC), as outcomes with their official codes. */
 function outcomeOfError(operation: CardOperation, error: unknown): Outcome {
   if (error instanceof CardAbsentError || error instanceof PcscCardAbsentError) return outcomeOf('no-card');
-  if (error instanceof DeviceDisconnectedError || error instanceof PcscReaderGoneError) return outcomeOf('reader-not-connected');
+  if (readerGone(error)) return outcomeOf('reader-not-connected');
   if (error instanceof CcidTimeoutError) return outcomeOf('timeout');
   // PIN pad refusals (PC/SC part 10 §2.5.2/§2.5.3) and the screen's own: nothing reached the card.
   if (error instanceof PinPadRefusalError) return outcomeForStatusWord(operation, error.statusWord);

@@ -16,7 +16,9 @@
  *   the driver refused the structure before sending it (libccid: too short, bad ulDataLength), so
  *   the screen may ask instead; "not-transacted" after it went out leaves the PIN's fate unknown.
  * - Card events: from the watch, and after any failure that says the card or the reader changed
- *   (the state is read again before the failure is thrown, so the flows see -8 / -61 / -9 first).
+ *   (the state is read again before the failure is thrown, so the flows see -8 / -61 / -9 first;
+ *   after "not-transacted", which pcsc-lite gives before it has looked at the reader, the state is
+ *   watched up to a second longer: #settle).
  */
 import {
   MalformedDataError,
@@ -54,6 +56,13 @@ const REWATCH_DELAY_MS = 1000;
 const WATCH_TIMEOUT_MS = 1000;
 /** How long the queue stays idle before the card watch starts again, ms (see #settled). */
 const WATCH_IDLE_MS = 100;
+/**
+ * After a command the driver could not complete ("not-transacted"), how long to wait for the stack
+ * to report a card move or the reader's departure, ms, and how many changes to take (out, in)
+ * before deciding (see #settle).
+ */
+const SETTLE_MS = 1000;
+const SETTLE_CHANGES = 3;
 
 export class PcscSlot {
   readonly readerName: string;
@@ -309,15 +318,44 @@ export class PcscSlot {
         ? new PcscPinEntryError(`${what}: the reader did not complete the PIN entry (not-transacted)`, code, { cause: error })
         : pcscError(what, error);
     this.#trace(`${what} failed: ${typed.failure}`);
-    const cardOrReader = code === 'removed-card' || code === 'no-smartcard' || code === 'reset-card' || code === 'reader-unavailable' || code === 'unknown-reader' || code === 'not-transacted';
+    // No response code: the stack refused the handle itself ("UnknownError": pcsc-lite answers
+    // SCARD_E_INVALID_VALUE on a handle whose reader it dropped), so the reader is looked at too.
+    const cardOrReader =
+      code === null || code === 'removed-card' || code === 'no-smartcard' || code === 'reset-card' || code === 'reader-unavailable' || code === 'unknown-reader' || code === 'not-transacted';
     if (cardOrReader) {
       if (code === 'removed-card' || code === 'no-smartcard') this.#cardLeft = true;
       await this.#refresh(code === 'removed-card').catch(() => undefined);
+      if (code === 'not-transacted') await this.#settle().catch(() => undefined);
     }
     if (this.#known?.gone && !(typed instanceof PcscReaderGoneError)) {
       return new PcscReaderGoneError(`${what}: the reader is gone`, typed.failure, { cause: error });
     }
     return typed;
+  }
+
+  /**
+   * "not-transacted" comes before the stack has seen why (seen with pcscd 1.9.9 + libccid 1.5.2 in
+   * the QEMU guest): pcsc-lite holds the reader for the whole SCardControl of a PIN entry, so a card
+   * taken out (or swapped) at the prompt shows in the reader state only after the entry failed
+   * (libccid: "card absent or mute"); a reader unplugged under an SCardTransmit fails it at once
+   * (libccid's T=1 layer: "transmit/receive failed") while pcscd drops the reader when udev tells
+   * it, a moment later. So the state is watched a little longer, each change it reports counts (out
+   * then in for a swap; the reader gone), and nothing changing within SETTLE_MS means the card and
+   * the reader stayed.
+   */
+  async #settle(): Promise<void> {
+    for (let changes = 0; changes < SETTLE_CHANGES && this.#known && !this.#known.gone; changes++) {
+      let states: SmartCardReaderStateOut[];
+      try {
+        states = await this.#context.getStatusChange([stateIn(this.readerName, this.#known)], { timeout: SETTLE_MS });
+      } catch (error) {
+        // A timeout ("UnknownError" by the spec, "TimeoutError" in Chromium): nothing moved.
+        const typed = pcscError('settle', error);
+        if (typed instanceof PcscReaderGoneError) this.#becomeGone();
+        return;
+      }
+      this.#observe(states);
+    }
   }
 
   /* ---- connection ------------------------------------------------------------------------------ */

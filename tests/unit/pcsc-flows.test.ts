@@ -7,7 +7,7 @@
 import { describe, it, expect } from 'vitest';
 import type { Outcome } from '../../src/card';
 import { activateCard, changePin, checkCard, pinpadSource, screenSource, verifyPin, type FlowContext, type PinSource } from '../../src/flows';
-import { PcscCardAbsentError, PcscSharingViolationError } from '../../src/pcsc';
+import { PcscCardAbsentError, PcscReaderGoneError, PcscSharingViolationError } from '../../src/pcsc';
 import { Feature } from '../../src/pcsc/features';
 import { createVirtualEcard, type VirtualEcardOptions, type VirtualPinpadOptions } from '../../src/sim';
 import { runNotice } from '../support/notice';
@@ -62,7 +62,7 @@ describe.each(READERS)('the notice, steps 1–8, over PC/SC on $name', ({ file, 
     await runNotice(d);
     expect(d.virtual.violations()).toEqual([]);
     expect(d.overlaps).toEqual([]);
-    const pinEntries = d.controls.filter((c) => c.code === VERIFY_CODE || c.code === MODIFY_CODE);
+    const pinEntries = d.controls.filter((c) => c.code === VERIFY_CODE || c.code === MODIFY_CODE).map(({ code, dataHex }) => ({ code, dataHex }));
     if (pinpad) {
       // One control() per PIN entry, exactly the structures of PC/SC part 10 §2.5.2 / §2.5.3.
       expect(pinEntries).toEqual([
@@ -175,17 +175,31 @@ describe('card and reader events over PC/SC', () => {
     expect(d.card.ledger).toEqual([]);
   });
 
-  it('the reader unplugged mid-flow: -9', async () => {
+  it('the reader unplugged mid-flow, the PIN typed once pcscd dropped it: -9 (not the card removal pcscd reported first)', async () => {
     const d = await desk('GemPCTwin.txt', false, { state: 'active', pin: '1234' });
+    const seen: boolean[] = [];
+    d.slot.onCardChange((present) => seen.push(present));
     const ctx = d.context({
       pins: screenSource(async () => {
+        await settle(150); // the keypad is open, the slot watches the reader
         d.sim.detach(d.readerName);
+        while (d.sim.readerNames.includes(d.readerName)) await settle(5);
         await settle();
         return '1234';
       }),
     });
     expect((await verifyPin(ctx)).code).toBe(-9);
+    expect(seen).toEqual([false]);
     expect(d.card.ledger).toEqual([]);
+  });
+
+  it('a reader pcscd dropped while nobody watched: the next command says the reader is gone, not "refused"', async () => {
+    const d = await desk('CardMan3821.txt', true, { state: 'active' });
+    expect((await checkCard(d.context())).kind).toBe('tries-left');
+    d.sim.detach(d.readerName);
+    await settle(100);
+    // pcsc-lite answers SCARD_E_INVALID_VALUE ("UnknownError") on the old handle; the slot looks at the reader.
+    await expect(d.slot.transmit(Uint8Array.of(0, 0xa4, 0, 0))).rejects.toBeInstanceOf(PcscReaderGoneError);
   });
 
   it('tells listeners when the card goes and comes, and the watch never overlaps an operation', async () => {

@@ -88,14 +88,20 @@ describe('SmartCardContext (§SmartCardContext)', () => {
     expect(activeProtocol).toBe('t1');
   });
 
-  it('a connection whose card left answers "removed-card"; after an unplug, "reader-unavailable"', async () => {
+  it('a connection whose card left answers "removed-card"; once pcscd dropped an unplugged reader, "reader-unavailable"', async () => {
     const { context, name, virtual, sim } = await stack();
     const { connection } = await context.connect(name, 'shared', { preferredProtocols: ['t1'] });
     virtual.remove();
     await new Promise((r) => setTimeout(r, 10));
     expect(await rejection(connection.transmit(Uint8Array.of(0, 0xa4, 0, 0)))).toMatchObject({ responseCode: 'removed-card' });
+    const [before] = await context.getStatusChange([{ readerName: name, currentState: { unaware: true } }]);
     sim.detach(name);
+    expect(before?.eventState).toMatchObject({ empty: true, inuse: true });
+    const [gone] = await context.getStatusChange([{ readerName: name, currentState: { empty: true, inuse: true }, currentCount: before?.eventCount ?? 0 }], { timeout: 1000 });
+    expect(gone?.eventState).toMatchObject({ unknown: true, changed: true });
     expect(await rejection(connection.status())).toMatchObject({ responseCode: 'reader-unavailable' });
+    // The daemon's own calls on such a handle: SCARD_E_INVALID_VALUE, which the spec's table leaves to "UnknownError".
+    expect(await rejection(connection.transmit(Uint8Array.of(0, 0xa4, 0, 0)))).toMatchObject({ name: 'UnknownError' });
   });
 
   it('rejects bad arguments as the IDL does: TypeError for an unknown access mode or an out-of-range control code', async () => {

@@ -2,7 +2,7 @@
  * A PC/SC stack in software, standing in for pcsc-lite + libccid in front of our simulator: each
  * reader is a virtual CCID reader (src/sim) driven by this project's CCID driver, as libccid drives
  * a real one. Used by the e2e's in-page navigator.smartCard and by the unit tests of src/pcsc; the
- * QEMU guest (phase 2) replaces it with the real pcsc-lite + libccid through tests/pcsc-bridge.
+ * QEMU guest (tests/pcsc-bridge/guest-pcsc.ts) replaces it with the real pcsc-lite + libccid.
  *
  * Behaviour copied from what real pcsc-lite 1.9.9 does (seen through python3-pyscard on vpcd,
  * tests/pcsc-bridge/README.md) and from libccid's documented behaviour (SCARDCONTROL.md,
@@ -14,13 +14,17 @@
  * - connect: SCARD_E_NO_SMARTCARD without a card (except "direct"), SCARD_E_SHARING_VIOLATION
  *   against an exclusive holder or when asking exclusive access of a used reader;
  * - a connection whose card left answers SCARD_W_REMOVED_CARD, one whose card another handle
- *   reset answers SCARD_W_RESET_CARD, any call after an unplug SCARD_E_READER_UNAVAILABLE;
+ *   reset answers SCARD_W_RESET_CARD; after an unplug, calls fail in the driver until pcscd drops
+ *   the reader a moment later (then the reader is UNKNOWN, and its handles answer
+ *   SCARD_E_INVALID_VALUE, or SCARD_E_READER_UNAVAILABLE for SCardStatus);
  * - SCardControl: CM_IOCTL_GET_FEATURE_REQUEST lists FEATURE_VERIFY_PIN_DIRECT / MODIFY_PIN_DIRECT
  *   as bPINSupport says (codes 0x4233000x), GET_TLV_PROPERTIES gives wIdVendor / wIdProduct; a
  *   PIN_VERIFY / PIN_MODIFY structure too short or with a wrong ulDataLength is refused with
  *   SCARD_E_UNSUPPORTED_FEATURE before anything reaches the reader; a PIN pad cancel / timeout
  *   (bError EF / F0) comes back as SW 6401 / 6400; any other reader failure after the structure
- *   went out as SCARD_E_NOT_TRANSACTED; the vendor escape is refused.
+ *   went out as SCARD_E_NOT_TRANSACTED (a card taken out at the prompt too: libccid's "card absent
+ *   or mute"); the vendor escape is refused;
+ * - card moves during a PIN entry are reported only after it (pcsc-lite holds the reader meanwhile).
  *
  * A PIN structure is decoded strictly and must be one our request model can express (ASCII digits
  * at the block start, fixed length, src/ccid/pinpad.ts); the entry then runs through our driver's
@@ -81,6 +85,8 @@ interface SimReader {
   ready: Promise<void>;
   readonly connections: Map<number, SimConnection>;
   transactionHolder: number | null;
+  /** Card moves (present or not) seen while a PIN entry holds the reader; null when none runs. */
+  heldMoves: boolean[] | null;
 }
 
 interface Waiter {
@@ -101,6 +107,12 @@ export interface SimPcsc {
 }
 
 const PROGRAM_CONTEXT = -1;
+/** How long after a PIN entry's answer pcsc-lite's event thread reports the card moves made during it, ms. */
+const MOVES_AFTER_ENTRY_MS = 20;
+/** How long after the cable is pulled pcscd reports the card out (its event thread's next look at the slot fails), ms. */
+const CARD_OUT_AFTER_UNPLUG_MS = 10;
+/** How long after the cable is pulled pcscd drops the reader (udev tells its hotplug thread), ms. */
+const READER_DROPPED_AFTER_MS = 30;
 
 export function createSimPcsc(): SimPcsc {
   const readers: SimReader[] = [];
@@ -154,12 +166,16 @@ export function createSimPcsc(): SimPcsc {
     notify();
   };
 
-  /** Resolves the connection of `handle`, or the RESPONSECODE pcsc-lite would give. */
-  const usable = (handle: number, card = true): SimConnection | number => {
+  /**
+   * Resolves the connection of `handle`, or the RESPONSECODE pcsc-lite would give. A handle whose
+   * reader pcscd dropped: SCardStatus answers SCARD_E_READER_UNAVAILABLE (the client library finds
+   * no such reader), the calls the daemon serves SCARD_E_INVALID_VALUE (seen in the QEMU guest).
+   */
+  const usable = (handle: number, card = true, vanished: number = SCARD.E_INVALID_VALUE): SimConnection | number => {
     const connection = connections.get(handle);
     if (!connection) return SCARD.E_INVALID_HANDLE;
     const reader = connection.reader;
-    if (reader.gone) return SCARD.E_READER_UNAVAILABLE;
+    if (reader.gone) return vanished;
     if (!card || connection.share === SHARE.direct) return connection;
     if (connection.cardEpoch !== reader.cardEpoch) return SCARD.W_REMOVED_CARD;
     if (connection.resetEpoch !== reader.resetEpoch) return SCARD.W_RESET_CARD;
@@ -181,6 +197,30 @@ export function createSimPcsc(): SimPcsc {
     else if (held.length > 0) flags |= STATE.inuse;
     if (current & STATE.ignore) return STATE.ignore;
     return (flags | (reader.count << 16)) >>> 0;
+  };
+
+  /** A card move reported by the reader's interrupt pipe; a removal and an insertion between two interrupts both count. */
+  const cardMoved = (reader: SimReader, present: boolean) => {
+    if (present !== reader.present) return onCard(reader, present);
+    if (!present) return;
+    reader.count = (reader.count + 1) & 0xffff;
+    onCard(reader, true);
+  };
+
+  /**
+   * pcsc-lite holds the reader for the whole SCardControl of a PIN entry: its event thread looks at
+   * the card again only once the entry is over, a moment after the answer went out (seen with
+   * pcscd 1.9.9 + libccid 1.5.2 in the QEMU guest). Card moves meanwhile are held until then.
+   */
+  const holdingCardMoves = async (reader: SimReader, entry: () => Promise<{ code: number; data: Uint8Array }>) => {
+    reader.heldMoves = [];
+    try {
+      return await entry();
+    } finally {
+      const held = reader.heldMoves;
+      reader.heldMoves = null;
+      setTimeout(() => held.forEach((present) => cardMoved(reader, present)), MOVES_AFTER_ENTRY_MS);
+    }
   };
 
   const RELEVANT = STATE.unknown | STATE.unavailable | STATE.empty | STATE.present | STATE.exclusive | STATE.inuse | STATE.mute;
@@ -308,7 +348,8 @@ export function createSimPcsc(): SimPcsc {
       try {
         return { code: SCARD.S_SUCCESS, data: await connection.reader.slot.transmit(data) };
       } catch (error) {
-        return { code: readerFailure(error), data: new Uint8Array(0) };
+        const tpduT1 = connection.reader.ccid.descriptor.exchangeLevel === 'tpdu' && connection.protocol === PROTOCOL.t1;
+        return { code: readerFailure(error, tpduT1), data: new Uint8Array(0) };
       }
     },
 
@@ -341,16 +382,16 @@ export function createSimPcsc(): SimPcsc {
         );
       }
       if (controlCode === libccidFeatureCode(Feature.verifyPinDirect) && pinVerify) {
-        return pinControl(data, decodePcscPinVerify, verifyRequestOf, (request) => reader.slot.verifyPinOnPinpad(request));
+        return holdingCardMoves(reader, () => pinControl(data, decodePcscPinVerify, verifyRequestOf, (request) => reader.slot.verifyPinOnPinpad(request)));
       }
       if (controlCode === libccidFeatureCode(Feature.modifyPinDirect) && pinModify) {
-        return pinControl(data, decodePcscPinModify, modifyRequestOf, (request) => reader.slot.modifyPinOnPinpad(request));
+        return holdingCardMoves(reader, () => pinControl(data, decodePcscPinModify, modifyRequestOf, (request) => reader.slot.modifyPinOnPinpad(request)));
       }
       return refuse(SCARD.E_UNSUPPORTED_FEATURE);
     },
 
     async status(handle) {
-      const connection = usable(handle);
+      const connection = usable(handle, true, SCARD.E_READER_UNAVAILABLE);
       if (typeof connection === 'number') return { code: connection, reader: '', state: 0, protocol: 0, atr: new Uint8Array(0) };
       const reader = connection.reader;
       const state = !reader.present ? CARD.absent : reader.powered ? CARD.present | CARD.powered | CARD.specific : CARD.present;
@@ -418,21 +459,28 @@ export function createSimPcsc(): SimPcsc {
         ready: Promise.resolve(),
         connections: new Map(),
         transactionHolder: null,
+        heldMoves: null,
       };
       settle(reader, present);
       ccid.on('slotchange', (change) => {
-        if (change.slot === 0 && change.present !== reader.present) onCard(reader, change.present);
-        else if (change.slot === 0 && change.present) {
-          // A removal and an insertion between two interrupts: both count.
-          reader.count = (reader.count + 1) & 0xffff;
-          onCard(reader, true);
-        }
+        if (change.slot !== 0) return;
+        if (reader.heldMoves) reader.heldMoves.push(change.present);
+        else cardMoved(reader, change.present);
       });
+      // pcscd's event thread first finds the slot empty (the driver cannot read it any more) and
+      // reports the card removed; its hotplug thread drops the reader when udev tells it, a moment
+      // later (seen in the QEMU guest). Calls meanwhile reach the driver and fail there
+      // (readerFailure, pinEntryAnswer).
       ccid.on('disconnect', () => {
-        if (reader.gone) return;
-        reader.gone = true;
-        pnpEpoch++;
-        notify();
+        setTimeout(() => {
+          if (reader.present && !reader.heldMoves && !reader.gone) cardMoved(reader, false);
+        }, CARD_OUT_AFTER_UNPLUG_MS);
+        setTimeout(() => {
+          if (reader.gone) return;
+          reader.gone = true;
+          pnpEpoch++;
+          notify();
+        }, READER_DROPPED_AFTER_MS);
       });
       readers.push(reader);
       await reader.ready;
@@ -457,10 +505,14 @@ export function createSimPcsc(): SimPcsc {
   };
 }
 
-/** What pcsc-lite reports when the driver failed a transmit (IFDTransmit: no device → unavailable, else not transacted). */
-function readerFailure(error: unknown): number {
+/**
+ * What pcsc-lite reports when the driver failed a transmit (IFDTransmit: no device → unavailable,
+ * else not transacted). libccid's T=1 layer on a TPDU reader reports a vanished device as a plain
+ * transmit failure (seen in the QEMU guest: "t1_transceive() fatal", SCARD_E_NOT_TRANSACTED).
+ */
+function readerFailure(error: unknown, tpduT1: boolean): number {
   if (error instanceof CardAbsentError) return SCARD.W_REMOVED_CARD;
-  if (error instanceof DeviceDisconnectedError) return SCARD.E_READER_UNAVAILABLE;
+  if (error instanceof DeviceDisconnectedError && !tpduT1) return SCARD.E_READER_UNAVAILABLE;
   return SCARD.E_NOT_TRANSACTED;
 }
 
