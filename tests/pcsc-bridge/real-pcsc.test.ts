@@ -5,7 +5,7 @@
  * shared with the QEMU guest's suite (scenarios.ts).
  *
  * vpcd has no PIN pad (SCardControl answers SCARD_E_UNSUPPORTED_FEATURE), so PINs come from the
- * screen keypad here; libccid's PIN pad path is proven in the QEMU guest (phase 2).
+ * screen keypad here; libccid's PIN pad path is proven in the QEMU guest (guest-pcsc.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SmartCardContext, SmartCardResourceManager } from '../../src/pcsc';
@@ -82,7 +82,7 @@ describe.skipIf(!real)('real pcsc-lite through pyscard', () => {
   });
 
   it('the notice, steps 1–8, through src/flows on real pcsc-lite (screen keypad: vpcd has no PIN pad)', async () => {
-    console.log(`pcsc-bridge: ${await noticeScenario(desk)}`);
+    console.log(`pcsc-bridge: ${(await noticeScenario(desk)).line}`);
   });
 
   it('removal while the screen keypad asks: -8; a swap: -61; the PIN never reaches a card', async () => {
@@ -90,6 +90,6 @@ describe.skipIf(!real)('real pcsc-lite through pyscard', () => {
   });
 
   it('another application holding the reader exclusively: a sharing violation; ours keeps others out', async () => {
-    console.log(`pcsc-bridge: ${await sharingScenario(desk)}`);
+    console.log(`pcsc-bridge: ${(await sharingScenario(desk)).line}`);
   });
 });

@@ -14,6 +14,8 @@ import type { SmartCardResourceManager } from '../../src/pcsc';
 export interface ControlCall {
   readonly code: number;
   readonly dataHex: string;
+  /** What the stack answered: its RESPONSECODE and the bytes (empty unless it succeeded). */
+  readonly answer: { readonly code: number; readonly dataHex: string };
 }
 
 export interface PcscDesk {
@@ -29,8 +31,12 @@ export interface PcscDesk {
   readonly overlaps: readonly string[];
 }
 
-/** Records control() calls and checks the backend never sees two calls of one context at once. */
-function recording(backend: PcscBackend, controls: ControlCall[], overlaps: string[]): PcscBackend {
+/**
+ * Records control() calls (what the app sent, what the stack answered) and checks the backend never
+ * sees two calls of one context at once; used over the stand-in here and over real pcsc-lite in the
+ * QEMU guest (tests/pcsc-bridge/guest-pcsc.ts).
+ */
+export function recordingBackend(backend: PcscBackend, controls: ControlCall[], overlaps: string[]): PcscBackend {
   const running = new Map<number, string>();
   const handles = new Map<number, number>();
   const guard = <A extends [number, ...unknown[]], R>(name: string, contextOf: (first: number) => number, call: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
@@ -58,8 +64,9 @@ function recording(backend: PcscBackend, controls: ControlCall[], overlaps: stri
     status: guard('status', byHandle, backend.status),
     disconnect: guard('disconnect', byHandle, backend.disconnect),
     control: guard('control', byHandle, async (handle: number, code: number, data: Uint8Array) => {
-      controls.push({ code, dataHex: toHex(data) });
-      return backend.control(handle, code, data);
+      const answer = await backend.control(handle, code, data);
+      controls.push({ code, dataHex: toHex(data), answer: { code: answer.code, dataHex: toHex(answer.data) } });
+      return answer;
     }),
   };
 }
@@ -75,7 +82,7 @@ export async function pcscDesk(
   const readerName = await sim.attach(virtual);
   const controls: ControlCall[] = [];
   const overlaps: string[] = [];
-  const manager = createSmartCardResourceManager(recording(sim.backend, controls, overlaps));
+  const manager = createSmartCardResourceManager(recordingBackend(sim.backend, controls, overlaps));
   const slot = await PcscSlot.open(await manager.establishContext(), readerName, options.slot ?? {});
   return { virtual, card, sim, manager, readerName, slot, controls, overlaps };
 }

@@ -4,7 +4,7 @@
  * guest only the desk changes (pyscard + libccid + USB/IP instead of the stand-in).
  */
 import { describe, expect, it } from 'vitest';
-import { noticeScenario, removalScenario, sharingScenario, type RealDesk } from '../pcsc-bridge/scenarios';
+import { noticeScenario, padRefusalScenario, removalScenario, sharingScenario, unplugScenario, type RealDesk } from '../pcsc-bridge/scenarios';
 import { virtualReader } from '../support/readers';
 import { createSmartCardResourceManager } from '../support/web-smart-card/api';
 import { createSimPcsc } from '../support/web-smart-card/sim-backend';
@@ -15,7 +15,15 @@ async function simDesk(file: string, pinpad: boolean) {
   const readerName = await sim.attach(virtual);
   const manager = createSmartCardResourceManager(sim.backend);
   const watcher = await manager.establishContext();
-  const desk: RealDesk = { manager, watcher, readerName, pinpad: virtual.pinpad, insert: (card) => virtual.insert(card), remove: () => virtual.remove() };
+  const desk: RealDesk = {
+    manager,
+    watcher,
+    readerName,
+    pinpad: virtual.pinpad,
+    insert: (card) => virtual.insert(card),
+    remove: () => virtual.remove(),
+    unplug: () => sim.detach(readerName),
+  };
   return desk;
 }
 
@@ -26,7 +34,13 @@ describe.each([
 ] as const)('the real-stack scenarios on the stand-in, %s', (file, pinpad) => {
   it('the notice, steps 1–8', async () => {
     const desk = await simDesk(file, pinpad);
-    expect(await noticeScenario(desk)).toContain(`(${pinpad ? 'PIN pad' : 'screen keypad'})`);
+    const { line, card } = await noticeScenario(desk);
+    expect(line).toContain(`(${pinpad ? 'PIN pad' : 'screen keypad'})`);
+    expect(card.ledger.map((t) => [t.ins, t.ok, t.triesLeftAfter])).toEqual([
+      [0x2c, true, 5],
+      [0x24, true, 5],
+      [0x20, true, 5],
+    ]);
   });
 
   it('removal and swap mid-operation', async () => {
@@ -34,8 +48,19 @@ describe.each([
     expect(await removalScenario(desk)).toBe('removal mid-operation → -8, swap → -61, PIN tries spent 0');
   });
 
+  it.runIf(pinpad)('cancel and timeout on the PIN pad', async () => {
+    const desk = await simDesk(file, pinpad);
+    expect(await padRefusalScenario(desk)).toContain('entry-cancelled (null), timeout → timeout (-54)');
+  });
+
   it('another program holding the reader', async () => {
     const desk = await simDesk(file, pinpad);
-    expect(await sharingScenario(desk)).toContain('PcscSharingViolationError');
+    expect((await sharingScenario(desk)).line).toContain('PcscSharingViolationError');
+  });
+
+  it('the reader unplugged while the PIN is asked', async () => {
+    const desk = await simDesk(file, pinpad);
+    const result = await unplugScenario(desk);
+    expect([result.code, result.ledger]).toEqual([-9, 'empty']);
   });
 });
