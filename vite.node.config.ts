@@ -3,6 +3,7 @@
  *   ecard-pin.mjs    the `ecard-pin` CLI (cli/ecard-pin.ts)
  *   guest-suite.mjs  the QEMU suite inside the guest (tests/qemu/guest-suite.ts; Node 20, read-only 9p)
  *   guest-libccid.mjs the libccid suite inside the guest (tests/libccid/guest-libccid.ts)
+ *   guest-pcsc.mjs   the Web Smart Card API over pcsc-lite + libccid inside the guest (tests/pcsc-bridge/guest-pcsc.ts)
  *   qemu-host.mjs    the suite's card models and plan for the host's VSCard peer (tests/qemu/host.ts)
  *   bench.mjs        `npm run bench` (bench/bench.ts)
  *   browser-usb.mjs  `npm run test:browser-usb`: the app in a real Chromium over real WebUSB
@@ -27,6 +28,7 @@ export default defineConfig({
         'ecard-pin': 'cli/ecard-pin.ts',
         'guest-suite': 'tests/qemu/guest-suite.ts',
         'guest-libccid': 'tests/libccid/guest-libccid.ts',
+        'guest-pcsc': 'tests/pcsc-bridge/guest-pcsc.ts',
         'qemu-host': 'tests/qemu/host.ts',
         bench: 'bench/bench.ts',
         'browser-usb': 'tests/browser-usb/run.ts',
@@ -43,7 +45,7 @@ export default defineConfig({
     },
   ],
   test: {
-    include: ['cli/**/*.spec.ts', 'tests/qemu/**/*.spec.ts', 'tests/usbip/**/*.spec.ts', 'tests/libccid/**/*.spec.ts', 'tests/iwa/**/*.test.ts', 'tests/browser-usb/**/*.spec.ts', 'tests/pcsc-bridge/**/*.test.ts'],
+    include: ['cli/**/*.spec.ts', 'tests/qemu/**/*.spec.ts', 'tests/usbip/**/*.spec.ts', 'tests/libccid/**/*.spec.ts', 'tests/iwa/**/*.test.ts', 'tests/browser-usb/**/*.spec.ts', 'tests/pcsc-bridge/**/*.test.ts', 'tests/pcsc-bridge/**/*.spec.ts'],
     environment: 'node',
     testTimeout: 20_000,
   },
