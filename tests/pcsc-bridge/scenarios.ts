@@ -13,6 +13,7 @@ import { createCasConsole, createVirtualEcard, type VirtualEcard, type VirtualPi
 import { messageFor } from '../../src/ui/error-messages';
 import { en } from '../../src/ui/i18n/en';
 import { ro } from '../../src/ui/i18n/ro';
+import type { MessageKey } from '../../src/ui/i18n';
 
 export interface RealDesk {
   /** createSmartCardResourceManager(startPyscardBridge().backend). */
@@ -71,6 +72,20 @@ async function inserted(desk: RealDesk, card: VirtualEcard): Promise<void> {
 async function removed(desk: RealDesk): Promise<void> {
   await desk.remove();
   await cardIs(desk.watcher, desk.readerName, false);
+}
+
+/**
+ * The error `work` rejects with, checked to be a `type`, and the text the app shows for it (the UI's
+ * own mapping, src/ui/error-messages.ts), which must be `key`.
+ */
+async function refusal<E extends Error>(work: Promise<unknown>, type: new (...args: never[]) => E, key: MessageKey): Promise<{ error: E; shown: { ro: string; en: string } }> {
+  const error = await work.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(type);
+  expect(messageFor(error)).toBe(key);
+  return { error: error as E, shown: { ro: ro[key], en: en[key] } };
 }
 
 /** A desk's PIN source: the virtual pad's script when the reader has a pad, else a screen keypad fed by `typed`. */
@@ -221,22 +236,14 @@ export async function sharingScenario(desk: RealDesk): Promise<SharingResult> {
   let holding = true;
   const result = await withSlot(desk, async (slot) => {
     const ctx: FlowContext = { slot, pins: screenSource(async () => null), confirmLastTry: async () => false };
-    const refused = await checkCard(ctx).then(
-      () => null,
-      (error: unknown) => error,
-    );
-    expect(refused).toBeInstanceOf(PcscSharingViolationError);
-    const key = messageFor(refused);
-    expect(key).toBe('errPcscSharing');
-    const shown = { ro: ro[key], en: en[key] };
+    const { error, shown } = await refusal(checkCard(ctx), PcscSharingViolationError, 'errPcscSharing');
     expect(shown.ro).toContain('Alt program folosește acum cititorul');
     expect(shown.en).toContain('Another program is using the reader');
     await held.connection.disconnect('leave');
     holding = false;
     expect((await checkCard(ctx)).kind).toBe('tries-left');
     await expect(other.connect(desk.readerName, 'shared', { preferredProtocols: ['t1', 't0'] })).rejects.toMatchObject({ responseCode: 'sharing-violation' });
-    const error = refused as PcscSharingViolationError;
-    return { line: `another program holding the reader → ${error.name} (${error.failure}) → ${key}`, shown };
+    return { line: `another program holding the reader → ${error.name} (${error.failure}) → errPcscSharing`, shown };
   }).finally(() => (holding ? held.connection.disconnect('leave').catch(() => undefined) : undefined));
   await removed(desk);
   return result;
@@ -284,16 +291,9 @@ export async function unplugScenario(desk: RealDesk): Promise<UnplugResult> {
     const ms = Date.now() - started;
     expect(summary(outcome)).toMatchObject({ kind: 'reader-not-connected', code: -9 });
     expect(card.ledger).toEqual([]);
-    const after = await slot.powerOn().then(
-      () => null,
-      (error: unknown) => error,
-    );
-    expect(after).toBeInstanceOf(PcscReaderGoneError);
-    const key = messageFor(after);
-    expect(key).toBe('errPcscReaderGone');
-    const shown = { ro: ro[key], en: en[key] };
+    const { error, shown } = await refusal(slot.powerOn(), PcscReaderGoneError, 'errPcscReaderGone');
     return {
-      line: `reader unplugged while the ${onPad ? 'PIN pad' : 'screen keypad'} asked → ${outcome.code} in ${ms} ms; then ${(after as PcscReaderGoneError).failure} → ${key}; card ledger: ${ledger(card)}`,
+      line: `reader unplugged while the ${onPad ? 'PIN pad' : 'screen keypad'} asked → ${outcome.code} in ${ms} ms; then ${error.failure} → errPcscReaderGone; card ledger: ${ledger(card)}`,
       code: outcome.code,
       ledger: ledger(card),
       shown,
