@@ -9,7 +9,10 @@ PC/SC addons (pcsclite, @pokusew/pcsclite) need node-gyp and pcsc-lite headers, 
 SCardGetStatusChange / SCardControl behind their own event model.
 
 Requests run on worker threads so that a blocking SCardGetStatusChange or a PIN pad SCardControl
-does not hold up the others (SCardCancel in particular). Answers carry pcsc-lite's RESPONSECODE as
+does not hold up the others (SCardCancel in particular). SCardCancel only wakes a
+SCardGetStatusChange that already waits inside pcscd; one still on its way there (queued on a worker,
+or entering winscard on a loaded machine) would miss it and wait forever (an infinite timeout), so
+"cancel" repeats until every getStatusChange of that context read before it has answered. Answers carry pcsc-lite's RESPONSECODE as
 an unsigned number; bytes go as hex. Nothing is logged: APDUs may carry a PIN typed on the screen.
 
   {"id": 1, "op": "establish"}                      -> {"id": 1, "code": 0, "context": 123}
@@ -25,6 +28,11 @@ from concurrent.futures import ThreadPoolExecutor
 from smartcard import scard
 
 OUT = threading.Lock()
+# getStatusChange request ids per context, from the moment their line is read until they answer.
+WAITING = {}
+WAITING_LOCK = threading.Condition()
+CANCEL_REPEAT_S = 0.02
+CANCEL_GIVE_UP_S = 10
 
 
 def u32(code):
@@ -63,7 +71,15 @@ def status_change(r):
 
 
 def cancel(r):
-    return {"code": u32(scard.SCardCancel(r["context"]))}
+    context, before = r["context"], set(r["waiting"])
+    code = scard.SCardCancel(context)
+    deadline = time.monotonic() + CANCEL_GIVE_UP_S
+    with WAITING_LOCK:
+        while before & WAITING.get(context, set()) and time.monotonic() < deadline:
+            WAITING_LOCK.wait(CANCEL_REPEAT_S)
+            if before & WAITING.get(context, set()):
+                code = scard.SCardCancel(context)
+    return {"code": u32(code)}
 
 
 def connect(r):
@@ -132,6 +148,10 @@ def answer(request):
     except Exception as error:  # the op name only: arguments may hold a PIN
         reply = {"error": f"{request.get('op')}: {type(error).__name__}"}
     reply["id"] = request.get("id")
+    if request["op"] == "getStatusChange":
+        with WAITING_LOCK:
+            WAITING[request["context"]].discard(request["id"])
+            WAITING_LOCK.notify_all()
     # How long pcsc-lite took (the peer table compares drivers without this bridge's own costs).
     reply["ms"] = round((time.perf_counter() - started) * 1000, 3)
     with OUT:
@@ -142,8 +162,16 @@ def answer(request):
 def main():
     with ThreadPoolExecutor(max_workers=32) as pool:
         for line in sys.stdin:
-            if line.strip():
-                pool.submit(answer, json.loads(line))
+            if not line.strip():
+                continue
+            request = json.loads(line)
+            # In reading order: a cancel knows every wait sent before it, started or not.
+            with WAITING_LOCK:
+                if request["op"] == "getStatusChange":
+                    WAITING.setdefault(request["context"], set()).add(request["id"])
+                elif request["op"] == "cancel":
+                    request["waiting"] = sorted(WAITING.get(request["context"], set()))
+            pool.submit(answer, request)
 
 
 if __name__ == "__main__":

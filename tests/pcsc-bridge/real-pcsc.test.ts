@@ -7,7 +7,7 @@
  * vpcd has no PIN pad (SCardControl answers SCARD_E_UNSUPPORTED_FEATURE), so PINs come from the
  * screen keypad here; libccid's PIN pad path is proven in the QEMU guest (guest-pcsc.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SmartCardContext, SmartCardResourceManager } from '../../src/pcsc';
 import { CM_IOCTL_GET_FEATURE_REQUEST } from '../../src/pcsc/features';
 import { createVirtualEcard } from '../../src/sim';
@@ -38,6 +38,12 @@ describe.skipIf(!real)('real pcsc-lite through pyscard', () => {
     // pcscd answers before vpcd's reader is up: wait for it.
     for (let i = 0; i < 100 && !(await watcher.listReaders()).includes(READER); i++) await new Promise((resolve) => setTimeout(resolve, 100));
     desk = { manager, watcher, readerName: READER, pinpad: null, insert: (card) => vpcd.insert(card), remove: () => vpcd.remove() };
+  });
+
+  // A scenario that failed half-way leaves its card in: the next one must start with the reader empty.
+  afterEach(async () => {
+    vpcd.remove();
+    await cardIs(watcher, READER, false);
   });
 
   afterAll(async () => {
