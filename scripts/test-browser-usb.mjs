@@ -71,10 +71,26 @@ const result = await runGuest({
 const lines = result.output.split('\n');
 /** @param {string} kind @returns {any[]} */
 const data = (kind) => lines.filter((l) => l.startsWith(`${PREFIX}-${kind} `)).map((l) => JSON.parse(l.slice(`${PREFIX}-${kind} `.length)));
-for (const line of lines) if (!/^BROWSER-USB-(TIME|PROBE|NOTE) /.test(line) && line.trim()) console.log(line);
+for (const line of lines) if (!/^BROWSER-USB-(TIME|PROBE|NOTE|FACTS) /.test(line) && line.trim()) console.log(line);
 for (const note of data('NOTE')) console.log(`note: ${note}`);
 for (const probe of data('PROBE')) {
   console.log(`signed bundle, ${probe.route}: ${probe.installed ? 'INSTALLED' : 'not installed'} (${seconds(probe.ms)}) — ${probe.answer}`);
+}
+/** ISO 7816-4 / the eCard profile: the PIN commands a card's ledger counts. */
+const PIN_COMMANDS = { 0x20: 'VERIFY', 0x24: 'CHANGE', 0x2c: 'RESET' };
+const ledgers = data('FACTS').filter((f) => Array.isArray(f.facts.ledger));
+if (ledgers.length > 0) {
+  console.log('\nThe card\'s own ledger after each scenario (command: ok or wrong, tries left after it):');
+  for (const { name, facts } of ledgers) {
+    /** @type {{ ins: number, ok: boolean, triesLeftAfter: number }[]} */
+    const ledger = facts.ledger;
+    const entries = ledger.map((t) => `${PIN_COMMANDS[/** @type {keyof typeof PIN_COMMANDS} */ (t.ins)] ?? t.ins} ${t.ok ? 'ok' : 'wrong'} (${t.triesLeftAfter} left)`);
+    const extra = [
+      ...(facts.triesConsumed !== undefined ? [`tries consumed ${facts.triesConsumed}`] : []),
+      ...(facts.pinAfter ? [`PIN ${facts.pinAfter}`] : []),
+    ];
+    console.log(`  ${name.split(': ')[0]}: ${entries.join(', ') || 'nothing counted'}${extra.length ? `; ${extra.join(', ')}` : ''}`);
+  }
 }
 const times = data('TIME');
 if (times.length > 0) {

@@ -33,7 +33,7 @@ export interface ChromiumOptions {
   readonly isolatedWebApps?: boolean;
   /** Chromium's own log (--enable-logging --log-file), for troubleshootingLines(). */
   readonly logFile?: string;
-  /** Chromium under TCG starts in ~27 s; Playwright's default is 180 s. */
+  /** Chromium under TCG: 10–15 s to start in the browser-usb suite (~27 s in the first trials); Playwright's default is 180 s. */
   readonly timeoutMs?: number;
 }
 

@@ -11,8 +11,9 @@
  *   --probe-signed-bundle FILE   also try to install this .swbn by every route and print Chromium's
  *                       answers (docs/deploy.md §2.1; not a pass/fail check)
  *
- * Prints BROWSER-USB-TEST ok|FAIL lines (with each scenario's facts), BROWSER-USB-TIME <json>
- * lines (guest boot, Chromium start, …) and BROWSER-USB-SUITE at the end.
+ * Prints BROWSER-USB-TEST ok|FAIL lines (with each scenario's facts), BROWSER-USB-TIME and
+ * BROWSER-USB-FACTS <json> lines (guest boot, Chromium start, …; the card ledgers) for the host's
+ * tables, and BROWSER-USB-SUITE at the end.
  */
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
             const facts = await body();
             const ms = performance.now() - at;
             time(name, ms);
+            report.data('FACTS', { name, facts });
             return `${(ms / 1000).toFixed(1)} s ${JSON.stringify(facts)}`;
           },
           chromiumErrors,

@@ -176,8 +176,9 @@ function scenarios(installs: { iwa: InstalledApp | null; control: InstalledApp |
         await openPatients(page);
         const wrong = await wrongPinCostsOneTry(page, device, '1111');
         const cancel = await cancelCostsNothing(page, device);
+        const ledger = await device.ledger(); // this card's; the last try comes on another one
         await lastTryAsksFirst(page, device, '7395', (name) => ctx.shot(page, `page-cherry-${name}`));
-        return { wrong, cancel, ledger: await device.ledger() };
+        return { wrong, cancel, ledger };
       },
     },
     protectedClassOn('page', 'claimInterface → SecurityError → the protected-class screen', 'web-page'),
