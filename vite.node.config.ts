@@ -6,8 +6,8 @@
  *   guest-pcsc.mjs   the Web Smart Card API over pcsc-lite + libccid inside the guest (tests/pcsc-bridge/guest-pcsc.ts)
  *   qemu-host.mjs    the suite's card models and plan for the host's VSCard peer (tests/qemu/host.ts)
  *   bench.mjs        `npm run bench` (bench/bench.ts)
- *   browser-usb.mjs  `npm run test:browser-usb`: the app in a real Chromium over real WebUSB
- *                    (tests/browser-usb/run.ts; on the host and in the QEMU guest)
+ *   guest-browser-usb.mjs the browser-usb suite inside the guest: the app in a real Chromium over
+ *                    real WebUSB (tests/browser-usb/guest-browser-usb.ts; scripts/test-browser-usb.mjs boots it)
  * dist-node/ sits inside the repo so that `usb` resolves from its node_modules in the guest too;
  * it carries its own .gitignore. `vitest run --config vite.node.config.ts` runs the cli/ and
  * tests/qemu/ specs (npm run test:cli), tests/iwa/ (the signed IWA bundle, scripts/build-iwa.mjs), and
@@ -31,7 +31,7 @@ export default defineConfig({
         'guest-pcsc': 'tests/pcsc-bridge/guest-pcsc.ts',
         'qemu-host': 'tests/qemu/host.ts',
         bench: 'bench/bench.ts',
-        'browser-usb': 'tests/browser-usb/run.ts',
+        'guest-browser-usb': 'tests/browser-usb/guest-browser-usb.ts',
       },
       output: { format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' },
     },

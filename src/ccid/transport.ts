@@ -26,7 +26,7 @@ import {
   type Response,
 } from './messages';
 import { slotError } from './slot-errors';
-import { isDisconnect, usbError } from './usb-errors';
+import { isDisconnect, isTransferError, usbError } from './usb-errors';
 
 export interface TransportOptions {
   /** Base wait for an answer to one command, ms; a time extension scales it by bError. */
@@ -92,6 +92,14 @@ const MAX_ZERO_LENGTH_READS = 64;
 const REQUEST_ABORT = 0x01;
 /** CCID 1.1 §6.2.6: bError of a command ended by an abort. */
 const CMD_ABORTED = 0xff;
+/**
+ * How long a failed transfer waits for the platform to say the reader is gone. Chromium on Linux
+ * ends a transfer the unplug cut as a transfer error (NetworkError), and closes the device
+ * (`opened` false, then navigator.usb 'disconnect') only 0.2–0.4 s later under TCG (seen over
+ * USB/IP in tests/browser-usb).
+ */
+const DISCONNECT_GRACE_MS = 2_000;
+const DISCONNECT_POLL_MS = 50;
 
 type Listener<T> = (value: T) => void;
 
@@ -259,7 +267,8 @@ export class CcidTransport {
     try {
       await this.#send(bytes, `${command.type} slot ${slot} seq ${seq}`);
     } catch (error) {
-      this.#settle(seq, (p) => p.reject(usbError('transfer', error)));
+      if (await this.#leftDuring(error)) this.#disconnected(error);
+      else this.#settle(seq, (p) => p.reject(usbError('transfer', error)));
     }
     this.#pump();
     const answer = await response;
@@ -305,8 +314,8 @@ export class CcidTransport {
         this.stats.bulkIn++;
         result = await this.device.transferIn(this.#bulkIn.number, this.#readLength);
       } catch (error) {
-        if (isDisconnect(error)) this.#disconnected(error);
-        else if (!this.#closed) this.#failAll(usbError('transfer', error));
+        if (await this.#leftDuring(error)) this.#disconnected(error);
+        else this.#failAll(usbError('transfer', error));
         return;
       }
       if (result.status === 'stall') {
@@ -534,6 +543,22 @@ export class CcidTransport {
     for (const listener of [...this.#disconnectListeners]) listener(error);
   }
 
+  /**
+   * Whether a failed transfer means the reader is gone (or this transport was closed meanwhile):
+   * NotFoundError says so at once; a transfer error (NetworkError) waits DISCONNECT_GRACE_MS for the
+   * device to close or for the platform's disconnect (markDisconnected).
+   */
+  async #leftDuring(error: unknown): Promise<boolean> {
+    if (isDisconnect(error)) return true;
+    // Only the platform's transfer error can be an unplug it has not reported yet (not a stall, not a close).
+    const deadline = isTransferError(error) ? Date.now() + DISCONNECT_GRACE_MS : 0;
+    while (this.#closed === null && this.device.opened) {
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, DISCONNECT_POLL_MS));
+    }
+    return true;
+  }
+
   #allocateSeq(): number {
     for (let i = 0; i < 256; i++) {
       const seq = this.#nextSeq;
@@ -564,7 +589,7 @@ export class CcidTransport {
         this.stats.interruptIn++;
         result = await this.device.transferIn(endpoint.number, Math.max(endpoint.maxPacketSize, 8));
       } catch (error) {
-        if (isDisconnect(error)) this.#disconnected(error);
+        if (await this.#leftDuring(error)) this.#disconnected(error);
         return; // closed under us, or the platform gave up on the pipe
       }
       if (result.status === 'stall') {

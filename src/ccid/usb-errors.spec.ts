@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { usbError } from './usb-errors';
+import { isTransferError, usbError } from './usb-errors';
 import { AccessDeniedError, DeviceBusyError, DeviceDisconnectedError, ProtectedClassError, UsbTransferError } from './errors';
 
 const dom = (message: string, name: string) => new DOMException(message, name);
@@ -19,6 +19,12 @@ describe('usbError', () => {
     const error = usbError('transfer', cause);
     expect(error).toBeInstanceOf(DeviceDisconnectedError);
     expect(error.cause).toBe(cause);
+  });
+
+  it('knows the transfer error a cut transfer ends with (Chromium on Linux) from the rest', () => {
+    expect(isTransferError(dom('A transfer error has occurred.', 'NetworkError'))).toBe(true);
+    expect(isTransferError(dom('The transfer was cancelled.', 'AbortError'))).toBe(false);
+    expect(isTransferError(new UsbTransferError('stalled'))).toBe(false);
   });
 
   it('keeps anything else as a transfer error', () => {

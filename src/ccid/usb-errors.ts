@@ -23,6 +23,11 @@ export function isDisconnect(error: unknown): boolean {
   return domName(error) === 'NotFoundError';
 }
 
+/** A transfer the platform ended with an error: also how Chromium on Linux ends one an unplug cut. */
+export function isTransferError(error: unknown): boolean {
+  return domName(error) === 'NetworkError';
+}
+
 /** Maps a WebUSB rejection at `step` to one of the driver's typed errors. */
 export function usbError(step: UsbStep, error: unknown): CcidError {
   if (error instanceof CcidError) return error;

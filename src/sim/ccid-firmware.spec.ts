@@ -45,4 +45,17 @@ describe('CCID firmware: what the real stack showed', () => {
     const answer = new Uint8Array((await device.transferIn(2, 64)).data?.buffer ?? new ArrayBuffer(0));
     expect([answer[0], answer[7]! >> 6, toHex(answer.subarray(10))]).toEqual([0x80, 0, '3B 80 80 01 01']);
   });
+
+  it('takes bSeq 0 as a host that starts over (a new driver on the same reader), a skip as a fault (CCID 1.1 §6.1)', async () => {
+    const { reader, device } = await opened(AUTO_ACTIVATION_3V);
+    const getSlotStatus = async (seq: number) => {
+      await device.transferOut(1, Uint8Array.from(fromHex(`65 00000000 00 ${seq.toString(16).padStart(2, '0')} 000000`)));
+      await device.transferIn(2, 64);
+    };
+    for (const seq of [0, 1, 2, 0, 1]) await getSlotStatus(seq);
+    expect(reader.violations()).toEqual([]);
+    await getSlotStatus(5);
+    await getSlotStatus(5);
+    expect(reader.violations()).toEqual(['bSeq 5 after 1: not incremented', 'bSeq 5 after 5: not incremented']);
+  });
 });

@@ -505,7 +505,10 @@ export class CcidFirmware implements UsbFunction {
 
   #checkSequence(command: Command, seq: number): void {
     if (command.type === 'Abort') return; // reuses the bSeq of the command it aborts
-    if (this.#lastSeq !== null && seq !== ((this.#lastSeq + 1) & 0xff)) {
+    // CCID 1.1 §6.1: the host picks bSeq and the reader echoes it. A host that starts over (a page
+    // reloaded in the browser: a new driver) begins again at 0, and nothing on the bus tells the
+    // reader (seen with Chromium over USB/IP); a skip or a repeat within a session stays a fault.
+    if (this.#lastSeq !== null && seq !== ((this.#lastSeq + 1) & 0xff) && seq !== 0) {
       this.violations.push(`bSeq ${seq} after ${this.#lastSeq}: not incremented`);
     }
     this.#lastSeq = seq;

@@ -52,7 +52,7 @@ export interface VirtualReader {
   readonly identity: DeviceIdentity;
   insert(card: VirtualCard, slot?: number): void;
   remove(slot?: number): void;
-  /** Pulls the cable: pending transfers reject with NotFoundError. */
+  /** Pulls the cable: pending transfers reject with NetworkError (as in Chromium on Linux), later calls with NotFoundError. */
   unplug(): void;
   /** Plugs it back in: a fresh USBDevice, a rebooted firmware, the cards still inserted. */
   plug(): VirtualUsbDevice;

@@ -137,13 +137,17 @@ export class VirtualUsbDevice implements USBDevice {
     this.#halted.add(`${direction}${endpoint}`);
   }
 
-  /** The cable is pulled: pending transfers reject, every later call rejects (NotFoundError). */
+  /**
+   * The cable is pulled: the device is closed and every later call rejects (NotFoundError). A
+   * transfer the unplug cut rejects as Chromium on Linux ends it: a transfer error (NetworkError),
+   * not "disconnected" (seen over USB/IP in tests/browser-usb).
+   */
   unplug(): void {
     if (this.#unplugged) return;
     this.#unplugged = true;
     this.#opened = false;
     this.#claimed.clear();
-    this.#rejectWaiters(new DOMException('The device was disconnected.', 'NotFoundError'));
+    this.#rejectWaiters(new DOMException('A transfer error has occurred.', 'NetworkError'));
   }
 
   /* ---- USBDevice --------------------------------------------------------------------------------- */

@@ -3,6 +3,7 @@
  * default profile of a persistent user data dir: an Isolated Web App installs only into a real
  * profile, not into Playwright's incognito-like contexts.
  */
+import { readFileSync } from 'node:fs';
 import { chromium, type BrowserContext } from 'playwright-core';
 
 /** No network beyond what the test serves, no first-run UI, no GPU (headless=new in a VM). */
@@ -30,8 +31,9 @@ export interface ChromiumOptions {
   readonly executablePath?: string;
   /** Turns on the IWA developer mode (chrome://iwa-dev). */
   readonly isolatedWebApps?: boolean;
-  readonly extraArgs?: readonly string[];
-  /** Chromium under TCG starts in ~27 s; Playwright's default is 180 s. */
+  /** Chromium's own log (--enable-logging --log-file), for troubleshootingLines(). */
+  readonly logFile?: string;
+  /** Chromium under TCG: 10–15 s to start in the browser-usb suite (~27 s in the first trials); Playwright's default is 180 s. */
   readonly timeoutMs?: number;
 }
 
@@ -39,8 +41,6 @@ export interface RunningChromium {
   readonly context: BrowserContext;
   /** From spawning Chromium to its CDP endpoint answering, ms. */
   readonly startMs: number;
-  /** performance.now() when it answered. */
-  readonly startedAt: number;
   close(): Promise<void>;
 }
 
@@ -49,7 +49,11 @@ export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export async function launchChromium(options: ChromiumOptions): Promise<RunningChromium> {
-  const args = [...CHROMIUM_ARGS, ...(options.isolatedWebApps ? [`--enable-features=${IWA_FEATURES.join(',')}`] : []), ...(options.extraArgs ?? [])];
+  const args = [
+    ...CHROMIUM_ARGS,
+    ...(options.isolatedWebApps ? [`--enable-features=${IWA_FEATURES.join(',')}`] : []),
+    ...(options.logFile ? ['--enable-logging', `--log-file=${options.logFile}`] : []),
+  ];
   const started = performance.now();
   const context = await chromium.launchPersistentContext(options.userDataDir, {
     executablePath: options.executablePath ?? chromiumPath(),
@@ -57,6 +61,23 @@ export async function launchChromium(options: ChromiumOptions): Promise<RunningC
     args,
     timeout: options.timeoutMs ?? 180_000,
   });
-  const startedAt = performance.now();
-  return { context, startMs: startedAt - started, startedAt, close: () => context.close() };
+  return { context, startMs: performance.now() - started, close: () => context.close() };
+}
+
+/**
+ * The last errors in Chromium's log (a crashed GPU process, a renderer gone), without the D-Bus
+ * complaints of a machine that has no D-Bus (the QEMU guest).
+ */
+export function troubleshootingLines(logFile: string, count = 12): string[] {
+  let text = '';
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => /:(ERROR|FATAL):/.test(line) && !line.includes(':dbus/'))
+    .slice(-count)
+    .map((line) => `chromium: ${line.slice(0, 300)}`);
 }

@@ -7,7 +7,11 @@
 import type { Locator, Page } from 'playwright-core';
 import { ro } from '../../src/ui/i18n/ro';
 import type { PinTry } from '../../src/sim';
-import { cancelAtNextPrompt, typeAtNextPrompt, type DeviceSide } from './device-side';
+import { cancelAtNextPrompt, nextPrompt, typeAtNextPrompt, type DeviceSide } from './device-side';
+
+/** Takes a picture of the screen as it is now (the suite's --screenshots), under this name. */
+export type Shot = (name: string) => Promise<void>;
+const noShot: Shot = async () => undefined;
 
 export class ScreenError extends Error {
   override readonly name = 'ScreenError';
@@ -110,7 +114,7 @@ async function timed(steps: Record<string, number>, step: string, work: () => Pr
  * unblocks (device side), Reset PIN eCard with 0000 on the PIN pad, Schimbă PIN eCard 0000 / new /
  * new, success; then the card itself must hold the new PIN and have counted no wrong try.
  */
-export async function noticeSteps1to8(page: Page, device: DeviceSide, newPin: string): Promise<NoticeResult> {
+export async function noticeSteps1to8(page: Page, device: DeviceSide, newPin: string, shot: Shot = noShot): Promise<NoticeResult> {
   const steps: Record<string, number> = {};
   const patients = await openPatients(page);
   await timed(steps, '1 blocked card: -15, CID', async () => {
@@ -118,6 +122,7 @@ export async function noticeSteps1to8(page: Page, device: DeviceSide, newPin: st
     await see(patients.getByTestId('outcome-code'), '-15');
     await see(patients.getByTestId('cas-needs'), 'CID');
     if (await button(patients, ro.actChange).isEnabled()) throw new ScreenError('Schimbă PIN eCard is offered on a blocked card');
+    await shot('blocked');
   });
   await timed(steps, 'CAS unblocks', async () => {
     const result = await device.casUnblock();
@@ -126,6 +131,8 @@ export async function noticeSteps1to8(page: Page, device: DeviceSide, newPin: st
   await timed(steps, '2–3 Reset PIN eCard, 0000 on the PIN pad', async () => {
     await button(patients, ro.actReset).click();
     await see(patients.getByTestId('pinpad-entry'), ro.enterOnTerminal);
+    await nextPrompt(device, 30_000);
+    await shot('pinpad-entry');
     await typeAtNextPrompt(device, RESET_PIN);
     await see(patients.getByTestId('card-state'), ro.statusActive);
     if (!(await device.hasPin(RESET_PIN))) throw new ScreenError('after the reset the card’s PIN is not 0000');
@@ -137,6 +144,7 @@ export async function noticeSteps1to8(page: Page, device: DeviceSide, newPin: st
     const prompts = [await typeAtNextPrompt(device, RESET_PIN), await typeAtNextPrompt(device, newPin), await typeAtNextPrompt(device, newPin)];
     if (prompts.join(' ') !== 'current new confirm') throw new ScreenError(`the PIN pad asked ${prompts.join(', ')}`);
     await see(patients.getByTestId('outcome-done'), ro.doneChange);
+    await shot('pin-changed');
   });
   const ledger = await device.ledger();
   const triesConsumed = await device.triesConsumed();
@@ -175,7 +183,7 @@ export async function cancelCostsNothing(page: Page, device: DeviceSide): Promis
 }
 
 /** A card with one try left: the page asks first; "Renunță" sends nothing to the reader. */
-export async function lastTryAsksFirst(page: Page, device: DeviceSide, pin: string): Promise<void> {
+export async function lastTryAsksFirst(page: Page, device: DeviceSide, pin: string, shot: Shot = noShot): Promise<void> {
   await device.insertEcard({ state: 'active', pin, triesLeft: 1 });
   const patients = page.getByTestId('patients');
   await see(patients.getByTestId('tries-left'), '1');
@@ -183,6 +191,7 @@ export async function lastTryAsksFirst(page: Page, device: DeviceSide, pin: stri
   await button(patients, ro.actVerify).click();
   const dialog = page.getByRole('dialog', { name: ro.lastTryTitle });
   await dialog.waitFor();
+  await shot('last-try');
   await button(dialog, ro.lastTryStop).click();
   await see(patients.getByTestId('tries-left'), '1');
   if ((await device.pinpadPrompt()) !== null) throw new ScreenError('the PIN pad was asked for a PIN after “Renunță”');
@@ -197,34 +206,54 @@ export interface UnplugResult {
   readonly recheckMs: number;
 }
 
+/** When the cable is pulled during Schimbă PIN eCard. */
+export type UnplugMoment = 'pinpad-waits-for-new-pin' | 'after-the-card-command';
+
 /**
- * The reader unplugged during Schimbă PIN eCard (after the PIN pad asked for the new PIN): -9, the
- * PIN either the old or the new one (the ledger says which); plugged back: found again without a
- * reload (the `connect` event), the card checked, the tries the page shows are the card's.
+ * The reader, holding an active card with `currentPin`, unplugged during Schimbă PIN eCard — while
+ * the PIN pad waits for the new PIN, or right after the card counted the CHANGE (its answer never
+ * reaches the page): -9, the PIN either the old or the new one (the ledger says which); plugged
+ * back: found again without a reload (the `connect` event), the card checked, the tries the page
+ * shows are the card's.
  */
-export async function unplugDuringChange(page: Page, device: DeviceSide, currentPin: string, newPin: string): Promise<UnplugResult> {
-  await device.insertEcard({ state: 'active', pin: currentPin });
+export async function unplugDuringChange(
+  page: Page,
+  device: DeviceSide,
+  currentPin: string,
+  newPin: string,
+  moment: UnplugMoment = 'pinpad-waits-for-new-pin',
+  shot: Shot = noShot,
+): Promise<UnplugResult> {
   const patients = page.getByTestId('patients');
   await see(patients.getByTestId('tries-left'), String(ECARD_TRIES));
   await enabled(button(patients, ro.actChange));
   await button(patients, ro.actChange).click();
   await typeAtNextPrompt(device, currentPin);
-  const started = performance.now();
-  while ((await device.pinpadPrompt()) !== 'new') {
-    if (performance.now() - started > 30_000) throw new ScreenError('the PIN pad never asked for the new PIN');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  await nextPrompt(device, 30_000, 'new');
+  if (moment === 'after-the-card-command') {
+    if (!device.unplugAfterNextPinCommand) throw new ScreenError('this reader side cannot pull the cable after a card command');
+    device.unplugAfterNextPinCommand();
+    await typeAtNextPrompt(device, newPin);
+    await typeAtNextPrompt(device, newPin);
+  } else {
+    await device.unplug();
   }
-  await device.unplug();
   await see(page.getByTestId('error'), ro.errDisconnected);
   await see(patients.getByTestId('reader-outcome'), '-9');
+  await shot('unplugged');
   const old = await device.hasPin(currentPin);
   const changed = await device.hasPin(newPin);
   if (old === changed) throw new ScreenError(`after the unplug the card holds ${old ? 'both' : 'neither'} PIN`);
+  // Before the card command nothing reached the card; after it, the card changed its PIN whole.
+  const expected = moment === 'after-the-card-command' ? 'changed' : 'unchanged';
+  if ((changed ? 'changed' : 'unchanged') !== expected) throw new ScreenError(`the card's PIN is ${changed ? 'the new one' : 'the old one'}: ${JSON.stringify(await device.ledger())}`);
   const replugged = performance.now();
   await device.replug();
   await readerListed(page);
   await see(patients.getByTestId('card-state'), ro.statusActive);
   const recheckMs = performance.now() - replugged;
+  if (await page.getByText(ro.errDisconnected).isVisible()) throw new ScreenError('the reader is back, yet the page still says it was unplugged');
+  await shot('replugged');
   const shown = Number(await patients.getByTestId('tries-left').textContent());
   const left = (await device.ledger()).at(-1)?.triesLeftAfter ?? ECARD_TRIES;
   if (shown !== left) throw new ScreenError(`the page shows ${shown} tries left, the card has ${left}`);

@@ -6,10 +6,11 @@
  * Seen on Debian's Chromium 156: a file written while Chromium runs is not picked up by itself
  * (none within 60 s; the loader's fallback is a reload every 15 minutes, kReloadInterval in
  * components/policy/core/common/async_policy_loader.cc); chrome://policy's "Reload policies"
- * (RefreshPolicies → AsyncPolicyLoader::Reload(force)) applies it within about a second. Best: write
- * the file before Chromium starts, naming every origin, the IWA's included (iwa-dev.ts 'devtools').
+ * (RefreshPolicies → AsyncPolicyLoader::Reload(force)) applies it within about a second. The suite
+ * writes the file before Chromium starts, naming every origin, the IWAs' included (their IDs are
+ * fixed: iwa-dev.ts 'devtools'), and checks on chrome://policy that Chromium applied it.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 
@@ -74,10 +75,6 @@ export function writeManagedPolicy(policy: object, dir = MANAGED_POLICY_DIR, fil
   return path;
 }
 
-export function removeManagedPolicy(path: string): void {
-  rmSync(path, { force: true });
-}
-
 /** Chrome's policies as chrome://policy shows them (name → value), read on an open chrome://policy page. */
 async function policiesOn(page: Page): Promise<Record<string, unknown>> {
   const json = await page.evaluate<string>(`(async () => {
@@ -96,35 +93,6 @@ export async function effectivePolicies(context: BrowserContext): Promise<Record
   try {
     await page.goto('chrome://policy');
     return await policiesOn(page);
-  } finally {
-    await page.close();
-  }
-}
-
-/**
- * chrome://policy → "Reload policies" (Chromium reads the policy files again), then waits until
- * WebUsbAllowDevicesForUrls names `origin`, pressing the button again every 2 s as a person would.
- * Returns the ms from the first press and how many it took. The page stays open until then.
- */
-export async function reloadUntilAllowed(context: BrowserContext, origin: string, timeoutMs = 30_000): Promise<{ ms: number; clicks: number }> {
-  const page = await context.newPage();
-  try {
-    await page.goto('chrome://policy');
-    const started = performance.now();
-    const wanted = JSON.stringify(policyOrigin(origin));
-    let seen = 'null';
-    let clicks = 0;
-    while (performance.now() - started < timeoutMs) {
-      await page.locator('#reload-policies').click();
-      clicks += 1;
-      for (let poll = 0; poll < 8; poll++) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        seen = JSON.stringify((await policiesOn(page))['WebUsbAllowDevicesForUrls'] ?? null);
-        if (seen.includes(wanted)) return { ms: performance.now() - started, clicks };
-      }
-      await page.reload();
-    }
-    throw new PolicyValueError(`WebUsbAllowDevicesForUrls does not name ${origin} ${timeoutMs} ms after "Reload policies": ${seen}`);
   } finally {
     await page.close();
   }

@@ -2,7 +2,8 @@
  * The browser-usb scenarios' own code (tests/browser-usb/notice.ts) run here against the injected
  * virtual reader, so the steps the QEMU guest will run over real WebUSB are known to match the
  * app's labels, test ids and PIN pad prompts. The DeviceSide is the injected reader's controls;
- * in the guest it is the HTTP control API of the USB/IP readers (device-side.ts).
+ * in the guest it is the virtual reader behind the USB/IP export, in the suite's own process
+ * (reader-side.ts, guest-desk.ts).
  */
 import { test, expect, type Page } from '@playwright/test';
 import type { PinPadKey, PinPromptKind, PinTry, VirtualEcardOptions } from '../../src/sim';
@@ -57,7 +58,7 @@ test('the protected-class screen and its technical line, as notice.ts reads them
 
 test('unplugged during Schimbă PIN eCard and plugged back, as notice.ts does it', async ({ page }) => {
   test.setTimeout(60_000);
-  await withReader(page, CARDMAN_3821, { pinpad: true, ecard: { state: 'active' }, granted: true });
+  await withReader(page, CARDMAN_3821, { pinpad: true, ecard: { state: 'active', pin: '2468' }, granted: true });
   await page.goto('/');
   const device = injectedDevice(page, reader(CARDMAN_3821, 0x0b));
   await notice.readerListed(page);

@@ -47,7 +47,10 @@ export function buildGuest({ verbose = false } = {}) {
  *   peer?: VscardPeer, card?: import('./vscard-peer.mjs').VscardCard,
  *   hostCommands?: Record<string, (peer: VscardPeer) => void>,
  *   timeoutMs?: number, accel?: 'auto' | 'kvm' | 'tcg', pcap?: boolean, verbose?: boolean,
- *   usbCcid?: boolean, memoryMb?: number, cpus?: number }} RunOptions
+ *   usbCcid?: boolean, memoryMb?: number, cpus?: number, tcgCpu?: string,
+ *   collect?: (outDir: string) => Promise<void> }} RunOptions
+ * tcgCpu: QEMU's -cpu under TCG (default "max"); collect: reads what the guest wrote to /mnt/out
+ * (the host's outDir) before the directory is removed.
  * @typedef {{ exitCode: number | null, timedOut: boolean, output: string, console: string,
  *   accel: 'kvm' | 'tcg', bootMs: number, apduLog: import('./vscard-peer.mjs').ApduExchange[], peerErrors: string[],
  *   usb: import('./usbmon-pcap.mjs').UsbmonRecord[] | null,
@@ -58,7 +61,7 @@ export function buildGuest({ verbose = false } = {}) {
 export async function runGuest(options) {
   const {
     guestDir, script, args = [], repoDir = REPO_DIR, timeoutMs = 300_000, accel = 'auto', verbose = false,
-    usbCcid = true, memoryMb = 512, cpus = 1,
+    usbCcid = true, memoryMb = 512, cpus = 1, tcgCpu = 'max',
   } = options;
   const pcap = usbCcid && (options.pcap ?? true);
   const peer = options.peer ?? (await startVscardPeer({ card: options.card ?? null }));
@@ -85,7 +88,7 @@ export async function runGuest(options) {
       const pcapFile = pcap ? join(outDir, `usb-${attempt}.pcap`) : null;
       const started = Date.now();
       const qemu = await bootQemu({
-        guestDir, repoDir, outDir, pcapFile, accel: attempt, port: usbCcid ? peer.port : null, timeoutMs, verbose, memoryMb, cpus,
+        guestDir, repoDir, outDir, pcapFile, accel: attempt, port: usbCcid ? peer.port : null, timeoutMs, verbose, memoryMb, cpus, tcgCpu,
         onLine: (line) => {
           const command = HOST_COMMAND.exec(line)?.[1];
           if (command === undefined) return;
@@ -108,7 +111,10 @@ export async function runGuest(options) {
         usb,
         bulkTransfers: usb ? countBulkTransfers(usb) : null,
       };
-      if (result.exitCode !== null || qemu.timedOut) break;
+      if (result.exitCode !== null || qemu.timedOut) {
+        await options.collect?.(outDir);
+        break;
+      }
       // The guest never ran the script: QEMU failed (e.g. KVM's MSR assertion) — try the next accelerator.
       process.stderr.write(`[qemu-run] QEMU with ${attempt} ended (status ${qemu.status}) before the guest finished\n`);
     }
@@ -122,7 +128,7 @@ export async function runGuest(options) {
 
 /**
  * @param {{ guestDir: string, repoDir: string, outDir: string, pcapFile: string | null, accel: 'kvm' | 'tcg',
- *   port: number | null, timeoutMs: number, verbose: boolean, memoryMb: number, cpus: number,
+ *   port: number | null, timeoutMs: number, verbose: boolean, memoryMb: number, cpus: number, tcgCpu: string,
  *   onLine: (line: string) => void }} config
  * @returns {Promise<{ status: number | string | null, timedOut: boolean, console: string }>}
  */
@@ -134,7 +140,7 @@ function bootQemu(config) {
   ];
   const argv = [
     '-machine', 'q35', '-m', String(config.memoryMb), '-smp', String(config.cpus), '-nographic', '-no-reboot', '-nic', 'none',
-    ...(config.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg', '-cpu', 'max']),
+    ...(config.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg', '-cpu', config.tcgCpu]),
     '-kernel', join(config.guestDir, 'vmlinuz'),
     '-initrd', join(config.guestDir, 'initrd.img'),
     '-append', `console=ttyS0 root=/dev/vda rw init=/sbin/ecard-init quiet panic=-1${config.port === null ? '' : ' ecard_usb=wait'}`,

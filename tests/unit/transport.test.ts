@@ -147,6 +147,42 @@ describe('CcidTransport over a virtual reader', () => {
     expect(reports).toHaveLength(1);
   });
 
+  it('takes a transfer error as the unplug when the platform closes the device soon after (Chromium on Linux), else as a transfer error', async () => {
+    // Chromium ends the bulk-IN an unplug cut with NetworkError and closes the device 0.2–0.4 s later
+    // (tests/browser-usb, under TCG): `opened` is what the driver can see of that.
+    const cutWhile = async (closesAfterMs: number | null) => {
+      const virtual = virtualReader('ACR122U_PICC.txt');
+      virtual.insert(scriptedCard({ [SELECT]: '90 00' }));
+      /** After the cut: whether the platform still shows the device open (null: before the cut, as it is). */
+      let stillOpen: boolean | null = null;
+      const device = new Proxy(virtual.device, {
+        get: (target, key) => {
+          if (key === 'opened') return stillOpen ?? target.opened;
+          const value: unknown = Reflect.get(target, key, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const reader = await CcidReader.open(device);
+      await reader.slots[0]!.powerOn();
+      virtual.planNextAnswer({ hang: true });
+      const pending = reader.slots[0]!.transmit(fromHex(SELECT)).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 10));
+      const cut = performance.now();
+      stillOpen = true;
+      virtual.unplug();
+      if (closesAfterMs !== null) setTimeout(() => (stillOpen = false), closesAfterMs);
+      return { error: await pending, ms: performance.now() - cut };
+    };
+    const closed = await cutWhile(300);
+    expect(closed.error).toBeInstanceOf(DeviceDisconnectedError);
+    expect((closed.error as DeviceDisconnectedError).cause).toMatchObject({ name: 'NetworkError' });
+    expect(closed.ms).toBeGreaterThanOrEqual(290);
+    expect(closed.ms).toBeLessThan(1_500);
+    const stays = await cutWhile(null);
+    expect(stays.error).toBeInstanceOf(UsbTransferError);
+    expect(stays.ms).toBeGreaterThanOrEqual(1_990);
+  });
+
   it('works with a re-plugged reader after an unplug', async () => {
     const { virtual } = await poweredReader();
     virtual.unplug();

@@ -238,7 +238,12 @@ export function useReaders(usb: USB | null, smartCard: SmartCardResourceManager 
   useEffect(() => {
     if (!usb) return;
     void usb.getDevices().then((devices) => devices.forEach((d) => void add(d, false)));
-    const onConnect = (event: Event) => void add((event as USBConnectionEvent).device, false);
+    const onConnect = (event: Event) => {
+      // A reader plugged back in is found by itself (a permission the browser keeps, or a policy):
+      // "unplugged, plug it in and press Conectează cititorul" no longer holds.
+      setError((e: unknown) => (e instanceof DeviceDisconnectedError ? null : e));
+      void add((event as USBConnectionEvent).device, false);
+    };
     const onDisconnect = (event: Event) => {
       const device = (event as USBConnectionEvent).device;
       known.current.delete(device);
