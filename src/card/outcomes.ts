@@ -22,6 +22,11 @@ export interface Outcome {
   readonly triesLeft?: number;
   /** The status word the outcome came from, when it came from one. */
   readonly sw?: number;
+  /**
+   * The link broke (the reader left) while a PIN command could have reached the card: whether the
+   * card did it is not known (flows/machine.ts).
+   */
+  readonly pinCommandUnanswered?: true;
 }
 
 export interface OutcomeDetails {

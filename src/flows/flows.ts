@@ -37,6 +37,7 @@ function pinOnActiveCard(name: string, operation: 'verify' | 'change', declined:
     start: 'power',
     memo: cardMemo,
     idle: ['confirm'],
+    pinStep: 'enter',
     states: {
       ...common,
       tries: async (c, memo) => {
@@ -61,6 +62,7 @@ export function activateCard(ctx: FlowContext): Promise<Outcome> {
     operation: 'activate',
     start: 'power',
     memo: cardMemo,
+    pinStep: 'enter',
     states: {
       ...common,
       tries: async (c, memo) => {
@@ -91,6 +93,7 @@ export function resetPin(ctx: FlowContext): Promise<Outcome> {
     start: 'power',
     memo: cardMemo,
     idle: ['authorise'],
+    pinStep: 'enter',
     states: {
       ...common,
       tries: async (c, memo) => {

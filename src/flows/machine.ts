@@ -45,6 +45,8 @@ export interface Machine<S extends string, M> {
   readonly states: Readonly<Record<S, Step<S, M>>>;
   /** States in which the card is not touched (waiting for the user). */
   readonly idle?: readonly S[];
+  /** The state that sends the PIN command (flows.ts: only one does). */
+  readonly pinStep?: S;
   readonly memo: () => M;
 }
 
@@ -69,7 +71,7 @@ export async function runMachine<S extends string, M>(machine: Machine<S, M>, ct
     // A reader that went away took its card with it: pcsc-lite reports the card removed before it
     // drops the reader (its event thread finds the slot empty before udev tells its hotplug thread;
     // seen with pcscd 1.9.9 + libccid), so the reader's departure is the outcome (-9), not the removal it caused.
-    if (readerGone(error)) return outcomeOf('reader-not-connected');
+    if (readerGone(error)) return readerLeft(state === machine.pinStep);
     return watch.outcome() ?? outcomeOfError(machine.operation, error);
   } finally {
     watch.stop();
@@ -77,12 +79,20 @@ export async function runMachine<S extends string, M>(machine: Machine<S, M>, ct
   }
 }
 
+/**
+ * -9. Gone in the PIN step, the command may have reached the card (a PIN pad sends it to the card as
+ * soon as the entry is complete) and its answer was lost with the reader: the card may have done it.
+ */
+function readerLeft(inPinStep: boolean): Outcome {
+  const outcome = outcomeOf('reader-not-connected');
+  return inPinStep ? { ...outcome, pinCommandUnanswered: true } : outcome;
+}
+
 const readerGone = (error: unknown): boolean => error instanceof DeviceDisconnectedError || error instanceof PcscReaderGoneError;
 
 /** The transport errors a provider can meet mid-flow (CCID or PC/SC), as outcomes with their official codes. */
 function outcomeOfError(operation: CardOperation, error: unknown): Outcome {
   if (error instanceof CardAbsentError || error instanceof PcscCardAbsentError) return outcomeOf('no-card');
-  if (readerGone(error)) return outcomeOf('reader-not-connected');
   if (error instanceof CcidTimeoutError) return outcomeOf('timeout');
   // PIN pad refusals (PC/SC part 10 §2.5.2/§2.5.3) and the screen's own: nothing reached the card.
   if (error instanceof PinPadRefusalError) return outcomeForStatusWord(operation, error.statusWord);

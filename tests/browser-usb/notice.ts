@@ -20,6 +20,7 @@ export class ScreenError extends Error {
 const RESET_PIN = '0000'; // the notice, step 3
 const ECARD_TRIES = 5; // ../shared/docs/ecard.md: 5 wrong PINs block the card
 const NO_TRY_SPENT = 'Nu s-a consumat nicio încercare.';
+const UNANSWERED = 'nu se știe dacă operația s-a făcut';
 
 /** Waits until `locator`'s text contains `expected` (a person reading the screen), else fails. */
 export async function see(locator: Locator, expected: string, timeoutMs = 30_000): Promise<void> {
@@ -240,6 +241,8 @@ export async function unplugDuringChange(
   }
   await see(page.getByTestId('error'), ro.errDisconnected);
   await see(patients.getByTestId('reader-outcome'), '-9');
+  // The page cannot know whether the card got the command, and says how to find out.
+  await see(patients.getByTestId('outcome-unanswered'), UNANSWERED);
   await shot('unplugged');
   const old = await device.hasPin(currentPin);
   const changed = await device.hasPin(newPin);
@@ -253,6 +256,8 @@ export async function unplugDuringChange(
   await see(patients.getByTestId('card-state'), ro.statusActive);
   const recheckMs = performance.now() - replugged;
   if (await page.getByText(ro.errDisconnected).isVisible()) throw new ScreenError('the reader is back, yet the page still says it was unplugged');
+  // Back with its card, the tries are read again; which PIN is valid is still not known: the note stays.
+  await see(patients.getByTestId('outcome-unanswered'), UNANSWERED);
   await shot('replugged');
   const shown = Number(await patients.getByTestId('tries-left').textContent());
   const left = (await device.ledger()).at(-1)?.triesLeftAfter ?? ECARD_TRIES;

@@ -108,6 +108,8 @@ test('the reader unplugged during a change: the PIN stays, the page says what to
   await page.evaluate(() => window.__e2e?.unplug());
   await expect(page.getByTestId('error').first()).toContainText('Cititorul a fost deconectat');
   await expect(patients.getByTestId('reader-outcome')).toContainText('-9');
+  // The PIN pad was asking: whether the card got the command is not known, and the page says how to find out.
+  await expect(patients.getByTestId('outcome-unanswered')).toContainText('nu se știe dacă operația s-a făcut');
   expect(await page.evaluate(() => window.__e2e?.hasPin('1234'))).toBe(true);
 });
 

@@ -290,6 +290,8 @@ export async function unplugScenario(desk: RealDesk): Promise<UnplugResult> {
     const outcome = await verifyPin({ slot, pins, confirmLastTry: async () => true });
     const ms = Date.now() - started;
     expect(summary(outcome)).toMatchObject({ kind: 'reader-not-connected', code: -9 });
+    // Gone while the PIN was asked: the app cannot know whether the card got the command, and says so.
+    expect(outcome.pinCommandUnanswered).toBe(true);
     expect(card.ledger).toEqual([]);
     const { error, shown } = await refusal(slot.powerOn(), PcscReaderGoneError, 'errPcscReaderGone');
     return {

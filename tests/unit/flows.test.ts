@@ -244,3 +244,23 @@ describe('which reader', () => {
     expect(theOnlyReader(['a'])).toBe('a');
   });
 });
+
+describe('the reader unplugged mid-flow', () => {
+  it('in the PIN step: -9, and the outcome says the card may have done the command; outside it: -9 only', async () => {
+    const d = await desk('GemPCPinpad.txt', true, { state: 'active', pin: '1234' });
+    const pad = d.virtual.pinpad;
+    if (!pad) throw new Error('GemPC Pinpad without its PIN pad');
+    const off = pad.onPrompt((prompt) => {
+      if (!prompt) return;
+      off();
+      d.virtual.unplug();
+    });
+    const during = await changePin(d.context());
+    expect(summary(during)).toMatchObject({ kind: 'reader-not-connected', code: -9 });
+    expect(during.pinCommandUnanswered).toBe(true);
+    expect(d.card.ledger).toEqual([]);
+    const after = await checkCard(d.context());
+    expect(summary(after)).toMatchObject({ kind: 'reader-not-connected', code: -9 });
+    expect(after.pinCommandUnanswered).toBeUndefined();
+  });
+});

@@ -102,6 +102,8 @@ export const en: Record<MessageKey, string> = {
   lastTryGo: 'Go on, I know the PIN',
   lastTryStop: 'Give up',
   outcomeHeading: 'Result',
+  outcomePinUnanswered:
+    'The reader was disconnected when the PIN command could already have reached the card: whether the operation took place is not known. Plug the reader back in: the card’s state is read again without spending a try (a card still blocked was not reset). After a PIN change the valid PIN may be the old or the new one: check it with “Verify PIN” (a wrong one costs a try) before changing it again.',
   outcomeCode: 'Error code',
   whatHappened: 'What happened',
   whatToDo: 'What to do',

@@ -101,6 +101,8 @@ export const ro = {
   lastTryGo: 'Continuă, știu PIN-ul',
   lastTryStop: 'Renunță',
   outcomeHeading: 'Rezultat',
+  outcomePinUnanswered:
+    'Cititorul a fost deconectat când comanda PIN putea ajunge deja la card: nu se știe dacă operația s-a făcut. Reconectați cititorul: starea cardului se citește din nou, fără a consuma o încercare (un card rămas blocat nu a fost resetat). După o schimbare de PIN, PIN-ul valabil poate fi cel vechi sau cel nou: verificați-l cu „Verifică PIN” (unul greșit costă o încercare) înainte de a repeta schimbarea.',
   outcomeCode: 'Cod eroare',
   whatHappened: 'Ce s-a întâmplat',
   whatToDo: 'Ce faceți',

@@ -55,6 +55,11 @@ export function OutcomeView({ action, outcome, storage, takeFocus }: OutcomeView
         <dt>{t('whatToDo')}</dt>
         <dd data-testid="outcome-next">{outcome.nextStep[language]}</dd>
       </dl>
+      {outcome.pinCommandUnanswered && (
+        <p class="unanswered" data-testid="outcome-unanswered">
+          {t('outcomePinUnanswered')}
+        </p>
+      )}
       {outcome.casNeeds !== null && (
         <>
           <p class="cas-needs" data-testid="cas-needs">

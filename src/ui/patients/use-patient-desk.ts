@@ -87,6 +87,12 @@ export function usePatientDesk(entry: ReaderEntry | null, authority: UnblockAuth
   /** Counts the moments the focus should go to the procedure's next button (after the provider moved it on). */
   const [focusNext, setFocusNext] = useState(0);
   const running = useRef(false);
+  /**
+   * A PIN command went out and the reader left before its answer (Outcome.pinCommandUnanswered):
+   * the checks that follow (the reader plugged back in) keep saying so, until the next operation or
+   * until a card is taken out of a connected reader (it may be another patient's next).
+   */
+  const unanswered = useRef(false);
   const procedureNow = useRef(procedure);
   procedureNow.current = procedure;
   const moveProcedure = (event: ProcedureEvent) => {
@@ -121,6 +127,7 @@ export function usePatientDesk(entry: ReaderEntry | null, authority: UnblockAuth
       setOperation({ action, pinpad, state: null });
       setFailure(null);
       if (action !== 'check') {
+        unanswered.current = false;
         setOutcome(null);
         moveProcedure({ type: 'started', action });
       }
@@ -157,7 +164,9 @@ export function usePatientDesk(entry: ReaderEntry | null, authority: UnblockAuth
         if (status) moveProcedure({ type: 'checked', status });
       };
       try {
-        const result = await FLOWS[action](ctx);
+        const flowResult = await FLOWS[action](ctx);
+        if (flowResult.pinCommandUnanswered) unanswered.current = true;
+        const result: Outcome = unanswered.current ? { ...flowResult, pinCommandUnanswered: true } : flowResult;
         setAtr(slot.atr);
         if (action === 'check') {
           setOutcome({ action, outcome: result, movedOn: false });
@@ -196,6 +205,7 @@ export function usePatientDesk(entry: ReaderEntry | null, authority: UnblockAuth
   useEffect(() => {
     const before = presence.current;
     presence.current = slot ? cardPresent : null;
+    if (slot && cardPresent === false) unanswered.current = false;
     if (!slot || cardPresent !== true) {
       setStatus(null);
       setAtr(null);
