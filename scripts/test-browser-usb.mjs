@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_DIR, runGuest } from '../tests/qemu/run.mjs';
-import { prepareGuest, qemuVersion, seconds } from '../tests/qemu/prepare.mjs';
+import { endGuestSuite, prepareGuest, seconds } from '../tests/qemu/prepare.mjs';
 
 const NAME = 'browser-usb';
 const PREFIX = 'BROWSER-USB';
@@ -99,13 +99,4 @@ if (times.length > 0) {
 }
 for (const shot of shotsTaken) console.log(`screenshot: ${shot}`);
 
-const passedCount = lines.filter((l) => l.startsWith(`${PREFIX}-TEST ok `)).length;
-const failedLines = lines.filter((l) => l.startsWith(`${PREFIX}-TEST FAIL `)).length;
-const finished = lines.some((l) => l.startsWith(`${PREFIX}-SUITE `));
-const failed = failedLines + (finished ? 0 : 1);
-if (!finished) console.error(`the guest suite did not finish${result.timedOut ? ' (timed out)' : ''}; console:\n${result.console.slice(-6000)}`);
-console.log(`\nQEMU ${qemuVersion()}; guest ${prepared.guestInfo}`);
-console.log(`guest build: ${seconds(prepared.buildMs)} this call (cached: ${seconds(prepared.cachedBuildMs)}); bundle ${seconds(prepared.bundleMs)}; ` +
-  `app builds ${seconds(appBuildMs)}; boot-and-test (${result.accel}) ${seconds(result.bootMs)}; total ${seconds(Date.now() - started)}`);
-console.log(`${NAME}: ${passedCount} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+endGuestSuite({ name: NAME, prefix: PREFIX, lines, prepared, result, startedAt: started, extraTimes: `app builds ${seconds(appBuildMs)}; ` });

@@ -7,13 +7,14 @@
 // Last line: "libccid: N passed, M failed" (exit 1 when M > 0) or "libccid: skipped — reason".
 // Flags: --optional (as test:qemu), --verbose (guest console), --peer-only (only the peer table: npm run bench:peer).
 import { runGuest } from '../tests/qemu/run.mjs';
-import { prepareGuest, qemuVersion, seconds } from '../tests/qemu/prepare.mjs';
+import { endGuestSuite, prepareGuest } from '../tests/qemu/prepare.mjs';
 
 const optional = process.argv.includes('--optional');
 const verbose = process.argv.includes('--verbose');
 const peerOnly = process.argv.includes('--peer-only');
 const NAME = peerOnly ? 'libccid peer' : 'libccid';
 
+const started = Date.now();
 const prepared = await prepareGuest({ name: NAME, optional });
 const result = await runGuest({
   guestDir: prepared.guestDir,
@@ -68,12 +69,4 @@ for (const faults of data('FAULT')) {
   for (const f of faults) console.log(`  ${f.fault.padEnd(12)} ${f.driver.padEnd(8)} during: ${f.during} (${Math.round(f.ms)} ms); after: ${f.after}; unlinked URBs ${f.unlinked}`);
 }
 
-const passed = lines.filter((l) => l.startsWith('LIBCCID-TEST ok ')).length;
-const failedLines = lines.filter((l) => l.startsWith('LIBCCID-TEST FAIL ')).length;
-const finished = lines.some((l) => l.startsWith('LIBCCID-SUITE '));
-const failed = failedLines + (finished ? 0 : 1);
-if (!finished) console.error(`the guest suite did not finish${result.timedOut ? ' (timed out)' : ''}; console:\n${result.console.slice(-6000)}`);
-console.log(`\nQEMU ${qemuVersion()}; guest ${prepared.guestInfo}`);
-console.log(`guest build: ${seconds(prepared.buildMs)} this call (cached: ${seconds(prepared.cachedBuildMs)}); bundle ${seconds(prepared.bundleMs)}; boot-and-test (${result.accel}) ${seconds(result.bootMs)}`);
-console.log(`${NAME}: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+endGuestSuite({ name: NAME, prefix: 'LIBCCID', lines, prepared, result, startedAt: started });

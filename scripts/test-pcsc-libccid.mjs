@@ -9,7 +9,7 @@
 // Last line: "pcsc-libccid: N passed, M failed" (exit 1 when M > 0) or "pcsc-libccid: skipped — reason".
 // Flags: --optional (as test:libccid), --verbose (guest console), --only GemPCTwin.txt,… (some readers).
 import { runGuest } from '../tests/qemu/run.mjs';
-import { prepareGuest, qemuVersion, seconds } from '../tests/qemu/prepare.mjs';
+import { endGuestSuite, prepareGuest } from '../tests/qemu/prepare.mjs';
 
 const NAME = 'pcsc-libccid';
 const PREFIX = 'PCSCLIBCCID';
@@ -83,12 +83,4 @@ for (const v of data('VANISHED')) {
 const sharing = data('SHARING');
 if (sharing.length > 0) console.log(`\nAnother application holding the reader exclusively → sharing-violation, shown as:\n  ro: ${sharing[0].ro}\n  en: ${sharing[0].en}`);
 
-const passed = lines.filter((l) => l.startsWith(`${PREFIX}-TEST ok `)).length;
-const failedLines = lines.filter((l) => l.startsWith(`${PREFIX}-TEST FAIL `)).length;
-const finished = lines.some((l) => l.startsWith(`${PREFIX}-SUITE `));
-const failed = failedLines + (finished ? 0 : 1);
-if (!finished) console.error(`the guest suite did not finish${result.timedOut ? ' (timed out)' : ''}; console:\n${result.console.slice(-6000)}`);
-console.log(`\nQEMU ${qemuVersion()}; guest ${prepared.guestInfo}`);
-console.log(`guest build: ${seconds(prepared.buildMs)} this call (cached: ${seconds(prepared.cachedBuildMs)}); bundle ${seconds(prepared.bundleMs)}; boot-and-test (${result.accel}) ${seconds(result.bootMs)}; whole run ${seconds(Date.now() - started)}`);
-console.log(`${NAME}: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+endGuestSuite({ name: NAME, prefix: PREFIX, lines, prepared, result, startedAt: started });

@@ -78,3 +78,26 @@ function installed(tool) {
 export function qemuVersion() {
   return execFileSync('qemu-system-x86_64', ['--version']).toString().split('\n')[0] ?? '';
 }
+
+/**
+ * The end of every guest suite's report: counts `<PREFIX>-TEST ok|FAIL` lines (a guest that never
+ * printed `<PREFIX>-SUITE` counts as one more failure, with the end of its console), prints QEMU's
+ * version, the times (`extraTimes`: the suite's own, e.g. its app builds) and
+ * "<name>: N passed, M failed", and exits 1 when M > 0.
+ * @param {{ name: string, prefix: string, lines: string[], prepared: { guestInfo: string, buildMs: number, cachedBuildMs: number, bundleMs: number },
+ *   result: { accel: string, bootMs: number, timedOut: boolean, console: string }, startedAt: number, extraTimes?: string }} suite
+ * @returns {never}
+ */
+export function endGuestSuite({ name, prefix, lines, prepared, result, startedAt, extraTimes = '' }) {
+  const passed = lines.filter((l) => l.startsWith(`${prefix}-TEST ok `)).length;
+  const finished = lines.some((l) => l.startsWith(`${prefix}-SUITE `));
+  const failed = lines.filter((l) => l.startsWith(`${prefix}-TEST FAIL `)).length + (finished ? 0 : 1);
+  if (!finished) console.error(`the guest suite did not finish${result.timedOut ? ' (timed out)' : ''}; console:\n${result.console.slice(-6000)}`);
+  console.log(`\nQEMU ${qemuVersion()}; guest ${prepared.guestInfo}`);
+  console.log(
+    `guest build: ${seconds(prepared.buildMs)} this call (cached: ${seconds(prepared.cachedBuildMs)}); bundle ${seconds(prepared.bundleMs)}; ` +
+      `${extraTimes}boot-and-test (${result.accel}) ${seconds(result.bootMs)}; whole run ${seconds(Date.now() - startedAt)}`,
+  );
+  console.log(`${name}: ${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}
