@@ -15,6 +15,7 @@
  * BROWSER-USB-FACTS <json> lines (guest boot, Chromium start, …; the card ledgers) for the host's
  * tables, and BROWSER-USB-SUITE at the end.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -35,6 +36,23 @@ const PAGE_PORT = 4476;
 const TCG_TIMEOUT_MS = 120_000;
 const CHROMIUM_LOG = '/tmp/chromium.log';
 const report = createGuestReport('BROWSER-USB');
+
+/** The guest kernel's last lines about USB (vhci-hcd, the hub, usbfs) and udev's queue: did the reader leave the bus, and did Chromium get to hear it. */
+function kernelUsbLines(count = 12): string[] {
+  try {
+    const log = execFileSync('dmesg', ['--ctime'], { encoding: 'utf8' });
+    const lines = log.split('\n').filter((line) => /usb|vhci/i.test(line)).slice(-count).map((line) => `kernel: ${line.slice(0, 300)}`);
+    let queue = 'empty';
+    try {
+      execFileSync('udevadm', ['settle', '--timeout=0']);
+    } catch {
+      queue = 'events still queued';
+    }
+    return [...lines, `udev: ${queue}`];
+  } catch {
+    return [];
+  }
+}
 
 function argValue(flag: string): string | undefined {
   const at = process.argv.indexOf(flag);
@@ -67,8 +85,8 @@ async function main(): Promise<void> {
   time('USB/IP server, udevd, app servers, policy', performance.now() - started);
 
   const chromium = await launchChromium({ userDataDir: mkdtempSync(join(tmpdir(), 'ecard-browser-usb-')), isolatedWebApps: true, logFile: CHROMIUM_LOG });
-  /** What a failing scenario prints below its line: Chromium's last errors. */
-  const chromiumErrors = () => troubleshootingLines(CHROMIUM_LOG);
+  /** What a failing scenario prints below its line: Chromium's last errors and the guest kernel's last USB lines. */
+  const chromiumErrors = () => [...troubleshootingLines(CHROMIUM_LOG), ...kernelUsbLines()];
   time('Chromium start', chromium.startMs);
   // Under TCG a first page load (a new renderer) takes 10–30 s; Playwright's 30 s is too tight.
   chromium.context.setDefaultTimeout(TCG_TIMEOUT_MS);
