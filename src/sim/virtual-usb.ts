@@ -8,8 +8,8 @@ import type { VirtualReader } from './virtual-reader';
 export interface VirtualUsbControls {
   /** Adds a reader to the bus (fires 'connect'); it is not granted until requestDevice picks it. */
   attach(reader: VirtualReader): void;
-  /** Unplugs a reader (fires 'disconnect'). */
-  detach(reader: VirtualReader): void;
+  /** Pulls the cable; the platform's disconnect event `eventDelayMs` later (default: at once). */
+  detach(reader: VirtualReader, eventDelayMs?: number): void;
   /** Plugs a reader back (a fresh USBDevice; fires 'connect'). */
   replug(reader: VirtualReader): USBDevice;
 }
@@ -45,10 +45,16 @@ class VirtualUsbImpl extends EventTarget implements VirtualUsbControls {
     this.#fire('connect', reader.device);
   }
 
-  detach(reader: VirtualReader): void {
+  /**
+   * Pulls the cable. `eventDelayMs`: the platform's 'disconnect' comes that much after the device
+   * closed and its transfers failed (Chromium over USB/IP did it in either order; tests/browser-usb).
+   */
+  detach(reader: VirtualReader, eventDelayMs = 0): void {
     if (!this.#attached.delete(reader)) return;
+    const device = reader.device;
     reader.unplug();
-    this.#fire('disconnect', reader.device);
+    if (eventDelayMs > 0) setTimeout(() => this.#fire('disconnect', device), eventDelayMs);
+    else this.#fire('disconnect', device);
   }
 
   replug(reader: VirtualReader): USBDevice {

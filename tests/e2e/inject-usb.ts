@@ -40,7 +40,8 @@ export interface E2eControls {
   /** Takes the card out and inserts a new virtual eCard (a state, or all its options). */
   insertEcard(card: VirtualEcardState | VirtualEcardOptions): void;
   remove(): void;
-  unplug(): void;
+  /** Pulls the cable; the 'disconnect' event `eventDelayMs` later (default at once). */
+  unplug(eventDelayMs?: number): void;
   /** Plugs the unplugged reader back in (a fresh USBDevice, 'connect'). */
   replug(): void;
   /** Keys pressed on the PIN pad, in order. */
@@ -107,7 +108,7 @@ if (config) {
     insert,
     insertEcard,
     remove: () => reader.remove(),
-    unplug: () => usb.detach(reader),
+    unplug: (eventDelayMs) => usb.detach(reader, eventDelayMs),
     replug: () => void usb.replug(reader),
     press: (keys) => keys.forEach((k) => reader.pinpad?.press(k)),
     ledger: () => ecard?.ledger ?? [],

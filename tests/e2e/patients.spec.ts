@@ -99,19 +99,23 @@ test('the last try asks first; giving up spends nothing', async ({ page }) => {
   await expect(patients.getByTestId('tries-left')).toHaveText('1');
 });
 
-test('the reader unplugged during a change: the PIN stays, the page says what to do', async ({ page }) => {
-  await withReader(page, PINPAD_READER, { pinpad: true, ecard: { state: 'active', pin: '1234' } });
-  const patients = await openPatients(page);
-  await expect(patients.getByTestId('card-state')).toHaveText('Activ');
-  await patients.getByRole('button', { name: 'Schimbă PIN eCard' }).click();
-  await expect(patients.getByTestId('pinpad-entry')).toBeVisible();
-  await page.evaluate(() => window.__e2e?.unplug());
-  await expect(page.getByTestId('error').first()).toContainText('Cititorul a fost deconectat');
-  await expect(patients.getByTestId('reader-outcome')).toContainText('-9');
-  // The PIN pad was asking: whether the card got the command is not known, and the page says how to find out.
-  await expect(patients.getByTestId('outcome-unanswered')).toContainText('nu se știe dacă operația s-a făcut');
-  expect(await page.evaluate(() => window.__e2e?.hasPin('1234'))).toBe(true);
-});
+for (const eventDelayMs of [0, 600]) {
+  test(`the reader unplugged during a change (the platform's disconnect ${eventDelayMs ? `${eventDelayMs} ms after the driver saw it` : 'at once'}): the PIN stays, the page says what to do`, async ({ page }) => {
+    await withReader(page, PINPAD_READER, { pinpad: true, ecard: { state: 'active', pin: '1234' } });
+    const patients = await openPatients(page);
+    await expect(patients.getByTestId('card-state')).toHaveText('Activ');
+    await patients.getByRole('button', { name: 'Schimbă PIN eCard' }).click();
+    await expect(patients.getByTestId('pinpad-entry')).toBeVisible();
+    await page.evaluate((delay) => window.__e2e?.unplug(delay), eventDelayMs);
+    // The reader leaves the list; the page still says it was unplugged and what to do.
+    await expect(page.getByTestId('reader')).toHaveCount(0);
+    await expect(page.getByTestId('error').first()).toContainText('Cititorul a fost deconectat');
+    await expect(patients.getByTestId('reader-outcome')).toContainText('-9');
+    // The PIN pad was asking: whether the card got the command is not known, and the page says how to find out.
+    await expect(patients.getByTestId('outcome-unanswered')).toContainText('nu se știe dacă operația s-a făcut');
+    expect(await page.evaluate(() => window.__e2e?.hasPin('1234'))).toBe(true);
+  });
+}
 
 test('the card goes mute right after it counted a wrong PIN: the page says the link broke and shows the tries left', async ({ page }) => {
   await withReader(page, SCREEN_READER, { ecard: { state: 'active', pin: '7395' } });

@@ -249,10 +249,10 @@ export function useReaders(usb: USB | null, smartCard: SmartCardResourceManager 
       known.current.delete(device);
       for (const entry of [...store.current.values()]) {
         if (entry.device !== device) continue;
-        if (entry.reader) {
-          entry.reader.transport.markDisconnected(event);
-          setError(new DeviceDisconnectedError(`${entry.name} was unplugged`));
-        }
+        // An open reader says it was unplugged, whether the platform's event or the driver's own
+        // failed transfer came first (both orders seen with Chromium over USB/IP; tests/browser-usb).
+        if (entry.reader) entry.reader.transport.markDisconnected(event);
+        if (entry.reader || entry.error instanceof DeviceDisconnectedError) setError(new DeviceDisconnectedError(`${entry.name} was unplugged`));
         drop(entry.id);
       }
     };
